@@ -1,0 +1,3 @@
+"""backorder: backorder orchestration for distributors."""
+
+__version__ = "0.1.0"

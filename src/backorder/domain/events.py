@@ -1,0 +1,62 @@
+"""Domain events: what happened (past tense). Published only after their transaction commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base of all domain events."""
+
+
+@dataclass(frozen=True, slots=True)
+class LineAllocated(Event):
+    """An order line got all it asked for, to ship on `promise_date`."""
+
+    line_id: int
+    sku: str
+    quantity: int
+    promise_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class LineBackordered(Event):
+    """Part of an order line cannot ship by its requested date."""
+
+    line_id: int
+    sku: str
+    backordered_quantity: int
+    requested_date: date
+    promise_date: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class LineRepromised(Event):
+    """A line's promise date moved."""
+
+    line_id: int
+    old_promise_date: date | None
+    new_promise_date: date | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationCompleted(Event):
+    """An allocation run finished."""
+
+    run_id: str
+    solver: str
+    lines: int
+    allocated_units: int
+    backordered_units: int
+
+
+@dataclass(frozen=True, slots=True)
+class SupplyShortageDetected(Event):
+    """Open demand for an item exceeds all known supply in the horizon."""
+
+    sku: str
+    location: str
+    short_quantity: int
