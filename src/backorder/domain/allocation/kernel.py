@@ -47,10 +47,10 @@ def _group_starts(sorted_keys: IntArray) -> BoolArray:
 def cumulative_within_groups(sorted_keys: IntArray, quantity: IntArray) -> IntArray:
     """Running total of `quantity` restarting at every new key (keys sorted), inclusive."""
     cumulative = np.cumsum(quantity)
-    starts = _group_starts(sorted_keys)
-    first = np.flatnonzero(starts)
-    base = (cumulative - quantity)[first]
-    return cumulative - np.repeat(base, np.diff(np.r_[first, len(sorted_keys)]))
+    # Totals before each group start are non-decreasing, so a running maximum spreads
+    # each group's base over its rows without materialising group sizes.
+    base = np.where(_group_starts(sorted_keys), cumulative - quantity, 0)
+    return cumulative - np.maximum.accumulate(base)
 
 
 def fill_in_order(

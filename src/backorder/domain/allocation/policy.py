@@ -182,6 +182,7 @@ class Substitution(_Strict):
 class OptimalWeights(_Strict):
     """Objective of the optimal solver: value of a unit minus penalties."""
 
+    fill_value_per_unit: float = Field(1.0, ge=0.0)
     lateness_penalty_per_unit_day: float = Field(0.05, ge=0.0)
     ring_fence_bonus: float = Field(1_000.0, ge=0.0)
     win_bonus: float = Field(100.0, ge=0.0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +41,15 @@ def period_index(kind: int, days: IntArray) -> IntArray:
         return (days + 3) // 7  # 1970-01-01 was a Thursday
     months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     return months if kind == PERIOD_MONTH else months // 3
+
+
+def _subset(table: Any, index: Any) -> Any:
+    """A copy of a column table with rows `index`, skipping re-validation (rows came from a
+    valid table)."""
+    subset = object.__new__(type(table))
+    for f in fields(table):
+        object.__setattr__(subset, f.name, getattr(table, f.name)[index])
+    return subset
 
 
 def day_number(day: date) -> int:
@@ -216,7 +225,8 @@ class Demand:
 
     def take(self, index: IntArray | BoolArray) -> Self:
         """The rows at `index` (positions or mask)."""
-        return replace(self, **{f.name: getattr(self, f.name)[index] for f in fields(self)})
+        subset: Self = _subset(self, index)
+        return subset
 
 
 @dataclass(frozen=True)
@@ -247,7 +257,8 @@ class Supply:
 
     def take(self, index: IntArray | BoolArray) -> Self:
         """The rows at `index` (positions or mask)."""
-        return replace(self, **{f.name: getattr(self, f.name)[index] for f in fields(self)})
+        subset: Self = _subset(self, index)
+        return subset
 
 
 @dataclass(frozen=True)
@@ -268,7 +279,8 @@ class Commitments:
 
     def take(self, index: IntArray | BoolArray) -> Self:
         """The rows at `index` (positions or mask)."""
-        return replace(self, **{f.name: getattr(self, f.name)[index] for f in fields(self)})
+        subset: Self = _subset(self, index)
+        return subset
 
     def __len__(self) -> int:
         return len(self.customer)
@@ -294,7 +306,8 @@ class PreviousAllocations:
 
     def take(self, index: IntArray | BoolArray) -> Self:
         """The rows at `index` (positions or mask)."""
-        return replace(self, **{f.name: getattr(self, f.name)[index] for f in fields(self)})
+        subset: Self = _subset(self, index)
+        return subset
 
 
 @dataclass(frozen=True)

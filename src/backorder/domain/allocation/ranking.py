@@ -35,16 +35,34 @@ class Ranking:
     priority: IntArray  # global position: 0 is served first
     contract: BoolArray  # the customer has a commitment for the item
     ring_fence: IntArray  # units of the line covered by the remaining commitment
+    by_item: IntArray  # rows sorted by item, then priority
+    by_cell: IntArray  # rows sorted by item, home location, then priority
+    class_columns: tuple[FloatArray | IntArray, ...]  # fair-share class key values
 
-    def take(self, index: IntArray) -> Ranking:
-        """The ranking of the lines at `index`."""
+    def take(self, rows: IntArray, problem: AllocationProblem) -> Ranking:
+        """The ranking of `rows`, for `problem`: the sub-problem holding exactly those rows."""
+        priority = self.priority[rows]
+        by_item, by_cell = _orders(problem, priority)
         return Ranking(
-            segment=self.segment[index],
-            strategy_order=self.strategy_order[index],
-            priority=self.priority[index],
-            contract=self.contract[index],
-            ring_fence=self.ring_fence[index],
+            segment=self.segment[rows],
+            strategy_order=self.strategy_order[rows],
+            priority=priority,
+            contract=self.contract[rows],
+            ring_fence=self.ring_fence[rows],
+            by_item=by_item,
+            by_cell=by_cell,
+            class_columns=tuple(column[rows] for column in self.class_columns),
         )
+
+
+def _orders(problem: AllocationProblem, priority: IntArray) -> tuple[IntArray, IntArray]:
+    """Rows by (item, priority) and by (item, home DC, priority)."""
+    demand = problem.demand
+    span = int(priority.max()) + 1 if len(priority) else 1
+    by_item = np.argsort(demand.item * span + priority)
+    cell = demand.item * problem.network.size + demand.home
+    by_cell = np.argsort(cell * span + priority)
+    return by_item, by_cell
 
 
 def check_fair_share_classes(policy: Policy) -> None:
@@ -136,7 +154,9 @@ def _contract_lines(problem: AllocationProblem) -> BoolArray:
         return np.zeros(len(demand), dtype=np.bool_)
     items = problem.catalog.size
     pairs = np.unique(commitments.customer * items + commitments.item)
-    return np.isin(demand.customer * items + demand.item, pairs)
+    wanted = demand.customer * items + demand.item
+    slot = np.minimum(np.searchsorted(pairs, wanted), len(pairs) - 1)
+    return np.asarray(pairs[slot] == wanted)
 
 
 def rank_lines(problem: AllocationProblem, policy: Policy) -> Ranking:
@@ -150,27 +170,81 @@ def rank_lines(problem: AllocationProblem, policy: Policy) -> Ranking:
     )
     strategy_order = strategy_lookup[segment]
     contract = _contract_lines(problem)
-
-    width = max(len(policy.sort_keys_of(s)) for s in policy.segments)
-    columns = [np.zeros(n, dtype=np.float64) for _ in range(width)]
-    present = np.unique(segment)
-    for index in present.tolist():
-        rows = segment == index
-        for position, key in enumerate(policy.sort_keys_of(policy.segments[index])):
-            values = key_column(key, problem, policy, contract)
-            columns[position][rows] = values[rows]
-    # np.lexsort sorts by the last key first.
-    order = np.lexsort((demand.line_id, *reversed(columns), segment, strategy_order))
+    columns = sort_key_columns(problem, policy, segment, contract)
+    order = _lexicographic_order([strategy_order, segment, *columns, demand.line_id])
     priority = np.empty(n, dtype=np.int64)
     priority[order] = np.arange(n, dtype=np.int64)
-    ring_fence = _ring_fenced_units(problem, policy, contract, priority)
+    by_item, by_cell = _orders(problem, priority)
+    class_width = len(policy.fair_share.class_keys) if policy.fair_share.enabled else 0
     return Ranking(
         segment=segment,
         strategy_order=strategy_order,
         priority=priority,
         contract=contract,
-        ring_fence=ring_fence,
+        ring_fence=_ring_fenced_units(problem, policy, contract, priority),
+        by_item=by_item,
+        by_cell=by_cell,
+        class_columns=tuple(columns[:class_width]),
     )
+
+
+def sort_key_columns(
+    problem: AllocationProblem, policy: Policy, segment: IntArray, contract: BoolArray
+) -> list[FloatArray | IntArray]:
+    """Per sort-key position, each line's value under its own segment's key at that position."""
+    n = len(problem.demand)
+    width = max(len(policy.sort_keys_of(s)) for s in policy.segments)
+    present = np.unique(segment).tolist()
+    columns: list[FloatArray | IntArray] = []
+    for position in range(width):
+        keys = {
+            index: policy.sort_keys_of(policy.segments[index])[position]
+            for index in present
+            if position < len(policy.sort_keys_of(policy.segments[index]))
+        }
+        distinct = set(keys.values())
+        if len(distinct) == 1 and len(keys) == len(present):
+            # The common case: every segment ranks by the same key here.
+            columns.append(key_column(distinct.pop(), problem, policy, contract))
+            continue
+        column = np.zeros(n, dtype=np.float64)
+        for index, key in keys.items():
+            rows = segment == index
+            column[rows] = key_column(key, problem, policy, contract)[rows]
+        columns.append(column)
+    return columns
+
+
+def _dense(values: FloatArray | IntArray) -> tuple[IntArray, int]:
+    """Order-preserving non-negative integer codes of `values`, and their count."""
+    if values.dtype.kind in "iub":
+        low = int(values.min())
+        return values.astype(np.int64) - low, int(values.max()) - low + 1
+    uniques, codes = np.unique(values, return_inverse=True)
+    return codes.astype(np.int64), len(uniques)
+
+
+def _lexicographic_order(keys: list[FloatArray | IntArray]) -> IntArray:
+    """Positions sorted by `keys` (first key decides first), packing keys into few int64s.
+
+    Sorting one packed integer is several times faster than `np.lexsort` over many columns.
+    """
+    if not len(keys[0]):
+        return np.zeros(0, dtype=np.int64)
+    packed: list[IntArray] = []
+    current = np.zeros(len(keys[0]), dtype=np.int64)
+    capacity = 1
+    for key in keys:
+        codes, size = _dense(key)
+        if capacity * size >= 1 << 62:
+            packed.append(current)
+            current, capacity = np.zeros(len(codes), dtype=np.int64), 1
+        current = current * size + codes
+        capacity *= size
+    packed.append(current)
+    if len(packed) == 1:
+        return np.argsort(packed[0], kind="stable")
+    return np.lexsort(tuple(reversed(packed)))
 
 
 def _ring_fenced_units(

@@ -1,0 +1,19 @@
+"""Policy files shipped with backorder, and loading a policy from a file."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from backorder.domain.allocation.policy import Policy, policy_from_yaml
+
+
+def load_policy(path: Path) -> Policy:
+    """Read and validate a policy YAML file; problems name the file and field."""
+    return policy_from_yaml(path.read_text(encoding="utf-8"), source=str(path))
+
+
+def default_policy() -> Policy:
+    """The policy shipped with the package (`policies/default.yaml`)."""
+    text = resources.files(__package__).joinpath("default.yaml").read_text(encoding="utf-8")
+    return policy_from_yaml(text, source="default.yaml")
