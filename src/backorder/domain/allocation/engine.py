@@ -17,6 +17,8 @@ rounds each pass walks are described in `passes.py`):
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from backorder.domain.allocation.kernel import fill_in_order
@@ -28,9 +30,10 @@ from backorder.domain.allocation.problem import (
     AllocationProblem,
     BoolArray,
     IntArray,
+    PreviousAllocations,
 )
 from backorder.domain.allocation.ranking import Ranking, rank_lines
-from backorder.domain.allocation.result import AllocationResult, Flag, empty_day_array
+from backorder.domain.allocation.result import AllocationResult, Flag, Phase, empty_day_array
 
 # A chain of ship-complete lines is released one per item per iteration; after this many
 # iterations the remaining partial ones are released together.
@@ -47,6 +50,33 @@ def allocate(
     run = _run_passes(problem, policy, ranking, excluded, order)
     _settle_ship_complete(problem, policy, ranking, run, order)
     return assemble(problem, policy, ranking, run, solver="priority")
+
+
+def reallocate(
+    problem: AllocationProblem, policy: Policy, previous: AllocationResult, items: IntArray
+) -> AllocationResult:
+    """Re-run only `items` (and items sharing stock with them) after a change.
+
+    What the lines held in `previous` is what `fill` and `gain` lines keep; the result
+    covers the lines of the affected items only. `problem` carries the changed state (a
+    receipt, a cancellation, new priorities or a new policy).
+    """
+    sub_problem = problem.for_items(items)
+    held = previous.problem.demand.line_id[previous.piece_line]
+    in_scope = problem.scope_of(items)
+    kept = in_scope[previous.problem.demand.item[previous.piece_line]] & (
+        previous.piece_phase != Phase.SUBSTITUTE
+    )
+    sub_problem = replace(
+        sub_problem,
+        previous=PreviousAllocations(
+            line_id=held[kept],
+            source_id=previous.problem.supply.source_id[previous.piece_source[kept]],
+            item=previous.problem.demand.item[previous.piece_line[kept]],
+            quantity=previous.piece_quantity[kept],
+        ),
+    )
+    return allocate(sub_problem, policy)
 
 
 def _run_passes(
@@ -109,7 +139,7 @@ def _settle_ship_complete(
         position = np.full(len(problem.supply), -1, dtype=np.int64)
         position[supply_rows] = np.arange(len(supply_rows), dtype=np.int64)
         sub_order = position[consumption_order]
-        sub_problem = problem.for_items(items)
+        sub_problem = problem.subset(in_scope, rows, supply_rows)
         part = _run_passes(
             sub_problem,
             policy,
@@ -159,18 +189,13 @@ def assemble(
     quantity = run.ledger.column("quantity")
     day = run.arrival_days(line, source)
     phase = run.ledger.column("phase")
-    order = np.argsort(line * (1 << 24) + (day - problem.as_of_day).clip(0, (1 << 24) - 1))
-    line, source, quantity, day, phase = (c[order] for c in (line, source, quantity, day, phase))
-
     covered = _covered(run)
     short = np.maximum(demand.quantity - covered, 0)
-    first_day = empty_day_array(n)
+    first_day = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
     last_day = empty_day_array(n)
-    if len(line):
-        starts = np.r_[True, line[1:] != line[:-1]]
-        ends = np.r_[line[1:] != line[:-1], True]
-        first_day[line[starts]] = day[starts]
-        last_day[line[ends]] = day[ends]
+    np.minimum.at(first_day, line, day)
+    np.maximum.at(last_day, line, day)
+    first_day[first_day == np.iinfo(np.int64).max] = NO_DAY
     promise_day = np.where((short == 0) & (covered > 0), last_day, NO_DAY)
     late_units = np.bincount(
         line, weights=np.where(day > demand.requested_day[line], quantity, 0), minlength=n

@@ -100,13 +100,13 @@ class DecisionRecord:
         else:
             parts.append("It received nothing.")
         if self.short == 0 and self.promise:
-            on_time = "on time" if not self.late else f"{self.late} units late"
+            on_time = "on time" if not self.late else f"{_units(self.late)} late"
             parts.append(f"Promised complete on {_day(self.promise)} ({on_time}).")
         if self.short:
-            parts.append(f"{self.short} units are short.")
+            parts.append(f"{_units(self.short)} short.")
             if self.competitors:
                 listed = ", ".join(
-                    f"line {c.line_id} (rank {c.rank}, {c.segment}, {c.quantity} units)"
+                    f"line {c.line_id} (rank {c.rank}, {c.segment}, {_units(c.quantity)})"
                     for c in self.competitors
                 )
                 more = self.competitors_total - len(self.competitors)
@@ -116,16 +116,20 @@ class DecisionRecord:
                 )
             if self.cover:
                 parts.append(
-                    f"To make it whole: {self.short} more units; the earliest known receipt "
+                    f"To make it whole: {_units(self.short)} more; the earliest known receipt "
                     f"that covers them arrives {_day(self.cover)}, after the planning horizon."
                 )
             else:
                 parts.append(
-                    f"To make it whole: {self.short} more units; no known supply covers them, "
+                    f"To make it whole: {_units(self.short)} more; no known supply covers them, "
                     "so new supply (a purchase order or transfer) is needed."
                 )
         parts.extend(self.notes)
         return " ".join(parts)
+
+
+def _units(count: int) -> str:
+    return f"{count} unit" if count == 1 else f"{count} units"
 
 
 def _day(day: date | None) -> str:

@@ -15,7 +15,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from backorder.domain.allocation.kernel import Pieces, cumulative_within_groups, fill_in_order
+from backorder.domain.allocation.kernel import (
+    Pieces,
+    cumulative_within_groups,
+    fill_in_order,
+    lexicographic_order,
+)
 from backorder.domain.allocation.policy import Policy, Strategy
 from backorder.domain.allocation.problem import (
     SUBSTITUTION_ASK,
@@ -78,7 +83,9 @@ class Ledger:
 def supply_order(problem: AllocationProblem) -> IntArray:
     """Supply rows in the order they are consumed: per item and location, earliest first."""
     supply = problem.supply
-    return np.lexsort((supply.source_id, supply.kind, supply.day, supply.location, supply.item))
+    return lexicographic_order(
+        [supply.item, supply.location, supply.day, supply.kind, supply.source_id]
+    )
 
 
 class Run:
@@ -134,13 +141,22 @@ class Run:
         of that item.
         """
         remaining = need.copy()
-        active = np.flatnonzero(need)
         targets: list[IntArray | None] = [None, *self.other_dcs]
+        items = self.problem.demand.item if draw_item is None else draw_item
+        supply_item = self.problem.supply.item
         for window in self.windows:
             live = window[self.supply_left[window] > 0]
+            active = np.flatnonzero(remaining)
             for target in targets:
                 if not len(active) or not len(live):
                     break
+                if target is not None:
+                    # Lines of items with no supply left anywhere in the window are done.
+                    stocked_items = np.zeros(self.problem.catalog.size, dtype=np.bool_)
+                    stocked_items[supply_item[live]] = True
+                    active = active[stocked_items[items[active]]]
+                    if not len(active):
+                        break
                 self._round(remaining, active, draw_item, target, live, phase)
                 active = active[remaining[active] > 0]
                 live = live[self.supply_left[live] > 0]
@@ -163,23 +179,29 @@ class Run:
             candidates = order[remaining[order] > 0]
         else:
             candidates = active
-        where = demand.home[candidates] if target is None else target[candidates]
-        items = demand.item if draw_item is None else draw_item
-        group = items[candidates] * self.locations + where
-        # Only cells (item x DC) wanted by a candidate and holding supply take part.
         live_cells = self.supply_cell[live]
-        valid = where >= 0
-        self.stocked[group[valid]] = True
-        wanted = self.stocked[live_cells]
-        self.stocked[group[valid]] = False
-        live, live_cells = live[wanted], live_cells[wanted]
-        self.stocked[live_cells] = True
-        keep = valid & self.stocked[np.maximum(group, 0)]
-        self.stocked[live_cells] = False
+        if presorted:
+            # Most lines take part: filtering by stocked cells would cost more than it saves.
+            group = self.ranking.cell_sorted[remaining[order] > 0]
+            where = demand.home[candidates]
+            keep = np.ones(len(candidates), dtype=np.bool_)
+        else:
+            where = demand.home[candidates] if target is None else target[candidates]
+            items = demand.item if draw_item is None else draw_item
+            group = items[candidates] * self.locations + where
+            # Only cells (item x DC) wanted by a candidate and holding supply take part.
+            keep = where >= 0
+            self.stocked[group[keep]] = True
+            wanted = self.stocked[live_cells]
+            self.stocked[group[keep]] = False
+            live, live_cells = live[wanted], live_cells[wanted]
+            self.stocked[live_cells] = True
+            keep &= self.stocked[np.maximum(group, 0)]
+            self.stocked[live_cells] = False
         # A line may not add a ship-from DC beyond the policy's limit.
-        keep &= np.bitwise_count(self.used[candidates] | np.left_shift(1, where)) <= (
-            self.policy.geography.max_sources_per_line
-        )
+        keep &= np.bitwise_count(
+            self.used[candidates] | np.left_shift(1, np.maximum(where, 0))
+        ) <= (self.policy.geography.max_sources_per_line)
         candidates, group = candidates[keep], group[keep]
         if not len(candidates):
             return
@@ -334,14 +356,13 @@ class _PriorityClasses:
     def __init__(self, run: Run, need: IntArray) -> None:
         ranking = run.ranking
         self.run = run
-        self.lines = ranking.by_item[need[ranking.by_item] > 0]
-        self.item = run.problem.demand.item[self.lines]
+        wanted = need[ranking.by_item] > 0
+        self.lines = ranking.by_item[wanted]
+        self.item = ranking.item_sorted[wanted]
+        class_id = ranking.class_id[wanted]
         boundary = np.empty(len(self.lines), dtype=np.bool_)
         boundary[:1] = True
-        boundary[1:] = self.item[1:] != self.item[:-1]
-        for column in (ranking.strategy_order, ranking.segment, *ranking.class_columns):
-            values = column[self.lines]
-            boundary[1:] |= values[1:] != values[:-1]
+        boundary[1:] = class_id[1:] != class_id[:-1]
         self.cls = np.cumsum(boundary) - 1
         self.first = np.flatnonzero(boundary)
 
@@ -379,7 +400,10 @@ class _PriorityClasses:
 
         short_of_share = entitled < qty[rows]
         rationed_lines = lines[rows]
-        stepping_aside = rationed_lines[short_of_share & run.ship_complete_lines()[rationed_lines]]
+        # A ship-complete line offered a partial share steps aside; one offered nothing
+        # simply waits (it may still be completed from stock rationing left unreachable).
+        partial_share = short_of_share & (entitled > 0)
+        stepping_aside = rationed_lines[partial_share & run.ship_complete_lines()[rationed_lines]]
         result = need.copy()
         result[rationed_lines] = entitled
         run.flags[rationed_lines[short_of_share]] |= Flag.RATIONED

@@ -342,12 +342,20 @@ class AllocationProblem:
     def for_items(self, items: IntArray) -> AllocationProblem:
         """The sub-problem of the given items and everything they share stock with."""
         in_scope = self.scope_of(items)
-        line_mask = in_scope[self.demand.item]
-        supply_mask = in_scope[self.supply.item]
+        return self.subset(
+            in_scope,
+            np.flatnonzero(in_scope[self.demand.item]),
+            np.flatnonzero(in_scope[self.supply.item]),
+        )
+
+    def subset(
+        self, in_scope: BoolArray, line_rows: IntArray, supply_rows: IntArray
+    ) -> AllocationProblem:
+        """The sub-problem of items `in_scope`, whose lines and sources are at the given rows."""
         return replace(
             self,
-            demand=self.demand.take(line_mask),
-            supply=self.supply.take(supply_mask),
+            demand=self.demand.take(line_rows),
+            supply=self.supply.take(supply_rows),
             previous=self.previous.take(in_scope[self.previous.item]),
             commitments=self.commitments.take(in_scope[self.commitments.item]),
         )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from backorder.domain.allocation.kernel import lexicographic_order
 from backorder.domain.allocation.policy import Policy, SegmentFilter, SortKey, SortKeyName
 from backorder.domain.allocation.problem import (
     NO_DAY,
@@ -37,32 +38,57 @@ class Ranking:
     ring_fence: IntArray  # units of the line covered by the remaining commitment
     by_item: IntArray  # rows sorted by item, then priority
     by_cell: IntArray  # rows sorted by item, home location, then priority
-    class_columns: tuple[FloatArray | IntArray, ...]  # fair-share class key values
+    item_sorted: IntArray  # item of each row of `by_item`
+    cell_sorted: IntArray  # item x home cell of each row of `by_cell`
+    row_class: IntArray  # fair-share priority class of each row
+    class_id: IntArray  # fair-share priority class of each row of `by_item`, ascending
 
     def take(self, rows: IntArray, problem: AllocationProblem) -> Ranking:
         """The ranking of `rows`, for `problem`: the sub-problem holding exactly those rows."""
         priority = self.priority[rows]
-        by_item, by_cell = _orders(problem, priority)
-        return Ranking(
+        # Class ids only need to stay distinct between classes; rows keep their global ids.
+        return _ranking(
+            problem,
             segment=self.segment[rows],
             strategy_order=self.strategy_order[rows],
             priority=priority,
             contract=self.contract[rows],
             ring_fence=self.ring_fence[rows],
-            by_item=by_item,
-            by_cell=by_cell,
-            class_columns=tuple(column[rows] for column in self.class_columns),
+            row_class=self.row_class[rows],
         )
 
 
-def _orders(problem: AllocationProblem, priority: IntArray) -> tuple[IntArray, IntArray]:
-    """Rows by (item, priority) and by (item, home DC, priority)."""
+def _ranking(
+    problem: AllocationProblem,
+    *,
+    segment: IntArray,
+    strategy_order: IntArray,
+    priority: IntArray,
+    contract: BoolArray,
+    ring_fence: IntArray,
+    row_class: IntArray,
+    by_item: IntArray | None = None,
+) -> Ranking:
+    """A ranking with its precomputed orders: by (item, priority) and (cell, priority)."""
     demand = problem.demand
     span = int(priority.max()) + 1 if len(priority) else 1
-    by_item = np.argsort(demand.item * span + priority)
+    if by_item is None:
+        by_item = np.argsort(demand.item * span + priority)
     cell = demand.item * problem.network.size + demand.home
     by_cell = np.argsort(cell * span + priority)
-    return by_item, by_cell
+    return Ranking(
+        segment=segment,
+        strategy_order=strategy_order,
+        priority=priority,
+        contract=contract,
+        ring_fence=ring_fence,
+        by_item=by_item,
+        by_cell=by_cell,
+        item_sorted=demand.item[by_item],
+        cell_sorted=cell[by_cell],
+        row_class=row_class,
+        class_id=row_class[by_item],
+    )
 
 
 def check_fair_share_classes(policy: Policy) -> None:
@@ -154,9 +180,18 @@ def _contract_lines(problem: AllocationProblem) -> BoolArray:
         return np.zeros(len(demand), dtype=np.bool_)
     items = problem.catalog.size
     pairs = np.unique(commitments.customer * items + commitments.item)
-    wanted = demand.customer * items + demand.item
-    slot = np.minimum(np.searchsorted(pairs, wanted), len(pairs) - 1)
-    return np.asarray(pairs[slot] == wanted)
+    pair_customer, pair_item = pairs // items, pairs % items
+    customers = int(max(demand.customer.max(initial=0), pair_customer.max())) + 1
+    # Customers hold few commitments: look each line up among its customer's pairs by
+    # direct indexing instead of a binary search over all pairs.
+    start = np.searchsorted(pair_customer, np.arange(customers + 1))
+    first, count = start[demand.customer], np.diff(start)[demand.customer]
+    contract = np.zeros(len(demand), dtype=np.bool_)
+    for k in range(int(count.max(initial=0))):
+        has = count > k
+        slot = np.where(has, first + k, 0)
+        contract |= has & (pair_item[slot] == demand.item)
+    return contract
 
 
 def rank_lines(problem: AllocationProblem, policy: Policy) -> Ranking:
@@ -171,20 +206,29 @@ def rank_lines(problem: AllocationProblem, policy: Policy) -> Ranking:
     strategy_order = strategy_lookup[segment]
     contract = _contract_lines(problem)
     columns = sort_key_columns(problem, policy, segment, contract)
-    order = _lexicographic_order([strategy_order, segment, *columns, demand.line_id])
+    order = lexicographic_order([strategy_order, segment, *columns, demand.line_id])
     priority = np.empty(n, dtype=np.int64)
     priority[order] = np.arange(n, dtype=np.int64)
-    by_item, by_cell = _orders(problem, priority)
     class_width = len(policy.fair_share.class_keys) if policy.fair_share.enabled else 0
-    return Ranking(
+    # A fair-share class: one item, strategy and segment, tied on the class keys. In
+    # (item, priority) order its lines are consecutive, so boundaries are value changes.
+    span = max(n, 1)
+    by_item = np.argsort(demand.item * span + priority)
+    change = np.zeros(n, dtype=np.bool_)
+    for key in [demand.item, strategy_order, segment, *columns[:class_width]]:
+        ordered = key[by_item]
+        change[1:] |= ordered[1:] != ordered[:-1]
+    row_class = np.empty(n, dtype=np.int64)
+    row_class[by_item] = np.cumsum(change)
+    return _ranking(
+        problem,
         segment=segment,
         strategy_order=strategy_order,
         priority=priority,
         contract=contract,
         ring_fence=_ring_fenced_units(problem, policy, contract, priority),
+        row_class=row_class,
         by_item=by_item,
-        by_cell=by_cell,
-        class_columns=tuple(columns[:class_width]),
     )
 
 
@@ -213,38 +257,6 @@ def sort_key_columns(
             column[rows] = key_column(key, problem, policy, contract)[rows]
         columns.append(column)
     return columns
-
-
-def _dense(values: FloatArray | IntArray) -> tuple[IntArray, int]:
-    """Order-preserving non-negative integer codes of `values`, and their count."""
-    if values.dtype.kind in "iub":
-        low = int(values.min())
-        return values.astype(np.int64) - low, int(values.max()) - low + 1
-    uniques, codes = np.unique(values, return_inverse=True)
-    return codes.astype(np.int64), len(uniques)
-
-
-def _lexicographic_order(keys: list[FloatArray | IntArray]) -> IntArray:
-    """Positions sorted by `keys` (first key decides first), packing keys into few int64s.
-
-    Sorting one packed integer is several times faster than `np.lexsort` over many columns.
-    """
-    if not len(keys[0]):
-        return np.zeros(0, dtype=np.int64)
-    packed: list[IntArray] = []
-    current = np.zeros(len(keys[0]), dtype=np.int64)
-    capacity = 1
-    for key in keys:
-        codes, size = _dense(key)
-        if capacity * size >= 1 << 62:
-            packed.append(current)
-            current, capacity = np.zeros(len(codes), dtype=np.int64), 1
-        current = current * size + codes
-        capacity *= size
-    packed.append(current)
-    if len(packed) == 1:
-        return np.argsort(packed[0], kind="stable")
-    return np.lexsort(tuple(reversed(packed)))
 
 
 def _ring_fenced_units(
