@@ -101,6 +101,24 @@ class Item:
     product_line: str = ""
     item_group: str = ""
     substitutes: tuple[Substitute, ...] = ()
+    supplier: str | None = None  # primary supplier
+    order_multiple: int = 1  # purchase quantities are rounded up to this multiple
+    safety_stock: int = 0  # units per DC a replenishment should leave in stock
+
+    def __post_init__(self) -> None:
+        if self.order_multiple < 1:
+            raise DomainError(f"item {self.sku}: order multiple must be >= 1")
+
+
+@dataclass(frozen=True, slots=True)
+class Supplier:
+    """A vendor of items, with its quoted lead time."""
+
+    code: str
+    name: str = ""
+    lead_time_days: int = 14
+    edi_id: str | None = None  # interchange id for X12 documents
+    email: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +165,8 @@ class Customer:
     contracts: tuple[ContractCommitment, ...] = ()
     ship_complete: bool = False
     substitution: SubstitutionAcceptance = SubstitutionAcceptance.ASK
-    notification_channel: str = "email"
+    notification_channel: str = "email"  # email, edi, portal or none
+    email: str | None = None
 
     def commitment_for(self, sku: str) -> ContractCommitment | None:
         """The contract commitment covering `sku`, if any."""
