@@ -40,8 +40,13 @@ def problems(draw: st.DrawFn, *, features: bool = False) -> AllocationProblem:
     m = draw(st.integers(0, 8))
     ints = st.integers
     lane_days = np.array(
-        draw(st.lists(st.lists(ints(0, 12), min_size=locations, max_size=locations),
-                      min_size=locations, max_size=locations)),
+        draw(
+            st.lists(
+                st.lists(ints(0, 12), min_size=locations, max_size=locations),
+                min_size=locations,
+                max_size=locations,
+            )
+        ),
         dtype=np.int64,
     )
     np.fill_diagonal(lane_days, 0)
@@ -64,10 +69,12 @@ def problems(draw: st.DrawFn, *, features: bool = False) -> AllocationProblem:
             order_types=("standard",),
             sub_start=np.r_[0, np.ones(items, dtype=np.int64).cumsum()].astype(np.int64),
             sub_item=(np.arange(items, dtype=np.int64) + 1) % items,
-            sub_factor=np.array(draw(st.lists(st.sampled_from([0.5, 1.0, 2.0]),
-                                              min_size=items, max_size=items))),
-            sub_requires_acceptance=np.array(draw(st.lists(st.booleans(), min_size=items,
-                                                           max_size=items))),
+            sub_factor=np.array(
+                draw(st.lists(st.sampled_from([0.5, 1.0, 2.0]), min_size=items, max_size=items))
+            ),
+            sub_requires_acceptance=np.array(
+                draw(st.lists(st.booleans(), min_size=items, max_size=items))
+            ),
         )
 
     def column(strategy: st.SearchStrategy[int], size: int) -> Any:
@@ -75,8 +82,9 @@ def problems(draw: st.DrawFn, *, features: bool = False) -> AllocationProblem:
 
     customer = column(ints(0, 4), n)
     demand = Demand(
-        line_id=np.array(draw(st.lists(ints(1, 10_000), min_size=n, max_size=n, unique=True)),
-                         dtype=np.int64),
+        line_id=np.array(
+            draw(st.lists(ints(1, 10_000), min_size=n, max_size=n, unique=True)), dtype=np.int64
+        ),
         item=column(ints(0, items - 1), n),
         home=column(ints(0, locations - 1), n),
         quantity=column(ints(1, 12), n),
@@ -224,15 +232,19 @@ def test_ship_complete_lines_get_all_or_nothing(problem: AllocationProblem) -> N
     result = allocate(problem, FULL)
     covered = result.allocated + result.substituted
     complete = problem.demand.ship_complete
-    assert ((covered[complete] == 0) | (covered[complete] == problem.demand.quantity[complete])).all()
+    assert (
+        (covered[complete] == 0) | (covered[complete] == problem.demand.quantity[complete])
+    ).all()
 
 
 @settings(max_examples=300, deadline=None)
 @given(problems())
 def test_a_better_ranked_line_is_never_worse_off(problem: AllocationProblem) -> None:
     sources = problem.network.size
-    pol = policy(geography={"max_sources_per_line": sources, "home_wait_days": 5},
-                 substitution={"enabled": False})
+    pol = policy(
+        geography={"max_sources_per_line": sources, "home_wait_days": 5},
+        substitution={"enabled": False},
+    )
     result = allocate(problem, pol)
     demand, priority = problem.demand, result.ranking.priority
     for a in range(len(demand)):
@@ -245,8 +257,9 @@ def test_a_better_ranked_line_is_never_worse_off(problem: AllocationProblem) -> 
 @settings(max_examples=200, deadline=None)
 @given(problems(features=True))
 def test_ring_fenced_units_come_before_anything_else(problem: AllocationProblem) -> None:
-    one_dc = policy(geography={"cross_region": False, "max_transfer_days": 0},
-                    substitution={"enabled": False})
+    one_dc = policy(
+        geography={"cross_region": False, "max_transfer_days": 0}, substitution={"enabled": False}
+    )
     result = allocate(problem, one_dc)
     fence = np.minimum(result.ranking.ring_fence, problem.demand.quantity)
     excluded = (result.flags & 2) > 0  # released ship-complete lines hold nothing at all

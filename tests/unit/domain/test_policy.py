@@ -41,8 +41,12 @@ def test_default_policy_loads_with_all_five_strategies_described() -> None:
         ({"geography": {"max_sorces": 2}}, "geography.max_sorces"),
         ({"effective_from": "someday"}, "effective_from"),
         (
-            {"segments": [{"name": "a", "when": {"customer_tier": ["vip"]}, "strategy": "win"},
-                          {"name": "b", "strategy": "fill"}]},
+            {
+                "segments": [
+                    {"name": "a", "when": {"customer_tier": ["vip"]}, "strategy": "win"},
+                    {"name": "b", "strategy": "fill"},
+                ]
+            },
             "segments[0].when.customer_tier: unknown tiers ['vip']",
         ),
         (
@@ -53,7 +57,9 @@ def test_default_policy_loads_with_all_five_strategies_described() -> None:
         ({"version": 0}, "version"),
     ],
 )
-def test_malformed_policy_is_rejected_naming_the_field(change: dict[str, Any], message: str) -> None:
+def test_malformed_policy_is_rejected_naming_the_field(
+    change: dict[str, Any], message: str
+) -> None:
     data = _valid() | change
     with pytest.raises(PolicyError) as caught:
         parse_policy(data)
