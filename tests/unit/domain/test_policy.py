@@ -82,7 +82,7 @@ def test_fair_share_classes_must_lead_the_ranking() -> None:
     policy = parse_policy(
         _valid() | {"sort_keys": ["requested_date", "tier"], "fair_share": {"enabled": True}}
     )
-    with pytest.raises(PolicyError, match="fair_share.class_keys"):
+    with pytest.raises(PolicyError, match=r"fair_share\.class_keys"):
         check_fair_share_classes(policy)
 
 
