@@ -1,0 +1,83 @@
+"""Database engines: SQLite (embedded, WAL) and PostgreSQL (psycopg 3), and the schema.
+
+SQLite has no row locks: a writing transaction takes the database write lock up front
+(`BEGIN IMMEDIATE`) so that read-check-write sequences (ATP, then allocate) cannot
+interleave. Read-only work uses a deferred `BEGIN` and never blocks writers under WAL.
+PostgreSQL serialises writers per item with `SELECT ... FOR UPDATE` on the item rows,
+taken in SKU order (see the repositories).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import Connection
+
+WRITE = "IMMEDIATE"
+READ = "DEFERRED"
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for `url`; SQLite files get WAL, a busy timeout and explicit BEGINs."""
+    if url.startswith("sqlite"):
+        path = url.removeprefix("sqlite:///")
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"timeout": 60, "check_same_thread": False},
+            pool_size=8,
+            max_overflow=16,
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN (pysqlite would defer it until a write).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", READ)
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine, whose transactions take the SQLite write lock at BEGIN."""
+    return engine.execution_options(sqlite_begin=WRITE)
+
+
+def alembic_config(engine: Engine) -> Config:
+    """Alembic configuration pointing at the migrations shipped in the package."""
+    config = Config()
+    config.set_main_option(
+        "script_location", str(resources.files("backorder").joinpath("migrations"))
+    )
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade_schema(engine: Engine) -> None:
+    """Bring the database to the newest migration (idempotent)."""
+    command.upgrade(alembic_config(engine), "head")
+
+
+def schema_exists(engine: Engine) -> bool:
+    """True when the tables have been created."""
+    return inspect(engine).has_table("order_lines")

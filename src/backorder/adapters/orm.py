@@ -1,0 +1,311 @@
+"""Database schema (SQLAlchemy Core tables); Alembic migrations are generated from it.
+
+Natural keys (SKU, customer code, DC code, PO line) are unique; integer surrogate ids
+keep the big tables narrow and let batch runs read the backlog as integer arrays.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+Id = BigInteger().with_variant(Integer, "sqlite")  # SQLite aliases INTEGER PRIMARY KEY to rowid
+
+locations = Table(
+    "locations",
+    metadata,
+    Column("location_id", Integer, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(200), nullable=False, default=""),
+    Column("region", String(64), nullable=False),
+)
+
+lanes = Table(
+    "lanes",
+    metadata,
+    Column("origin", String(32), ForeignKey("locations.code"), primary_key=True),
+    Column("destination", String(32), ForeignKey("locations.code"), primary_key=True),
+    Column("lead_time_days", Integer, nullable=False),
+    Column("cost_per_unit", Float, nullable=False, default=0.0),
+)
+
+suppliers = Table(
+    "suppliers",
+    metadata,
+    Column("supplier_id", Integer, primary_key=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False, default=""),
+    Column("lead_time_days", Integer, nullable=False, default=14),
+    Column("edi_id", String(64)),
+    Column("email", String(320)),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("item_id", Integer, primary_key=True),
+    Column("sku", String(64), nullable=False, unique=True),
+    Column("description", String(400), nullable=False, default=""),
+    Column("uom", String(16), nullable=False, default="EA"),
+    Column("unit_cost", Float, nullable=False, default=0.0),
+    Column("list_price", Float, nullable=False, default=0.0),
+    Column("product_line", String(64), nullable=False, default=""),
+    Column("item_group", String(64), nullable=False, default=""),
+    Column("supplier", String(64)),
+    Column("order_multiple", Integer, nullable=False, default=1),
+    Column("safety_stock", Integer, nullable=False, default=0),
+    # Bumped on every allocation change of the item: the row lock that serialises them.
+    Column("allocation_version", BigInteger, nullable=False, default=0),
+)
+
+item_substitutes = Table(
+    "item_substitutes",
+    metadata,
+    Column("sku", String(64), ForeignKey("items.sku"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("substitute_sku", String(64), ForeignKey("items.sku"), nullable=False),
+    Column("factor", Float, nullable=False, default=1.0),
+    Column("requires_acceptance", Boolean, nullable=False, default=True),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("customer_id", Integer, primary_key=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False, default=""),
+    Column("tier", String(32), nullable=False),
+    Column("region", String(64), nullable=False, default=""),
+    Column("home_location", String(32)),
+    Column("ship_complete", Boolean, nullable=False, default=False),
+    Column("substitution", String(16), nullable=False, default="ask"),
+    Column("notification_channel", String(16), nullable=False, default="email"),
+    Column("email", String(320)),
+)
+
+contract_commitments = Table(
+    "contract_commitments",
+    metadata,
+    Column("customer", String(64), ForeignKey("customers.code"), primary_key=True),
+    Column("sku", String(64), ForeignKey("items.sku"), primary_key=True),
+    Column("quantity_per_period", Integer, nullable=False),
+    Column("period", String(16), nullable=False, default="month"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("customer", String(64), ForeignKey("customers.code"), nullable=False),
+    Column("ordered_at", DateTime(timezone=True), nullable=False),
+)
+
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("line_id", Id, primary_key=True, autoincrement=True),
+    Column("order_id", String(64), ForeignKey("orders.order_id"), nullable=False),
+    Column("line_number", Integer, nullable=False),
+    Column("customer", String(64), nullable=False),
+    Column("sku", String(64), ForeignKey("items.sku"), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("shipped_quantity", Integer, nullable=False, default=0),
+    Column("requested_date", Date, nullable=False),
+    Column("promise_date", Date),
+    Column("unit_price", Float, nullable=False, default=0.0),
+    Column("unit_cost", Float, nullable=False, default=0.0),
+    Column("ship_from", String(32)),
+    Column("order_type", String(32), nullable=False, default="standard"),
+    Column("ordered_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(32), nullable=False, default="open"),
+    Column("allocated_quantity", Integer, nullable=False, default=0),
+    Column("backordered_quantity", Integer, nullable=False, default=0),
+    Column("backordered_since", Date),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("order_id", "line_number", name="uq_order_lines_order_line"),
+)
+Index("ix_order_lines_sku_status", order_lines.c.sku, order_lines.c.status)
+Index("ix_order_lines_customer", order_lines.c.customer)
+Index("ix_order_lines_status_line", order_lines.c.status, order_lines.c.line_id)
+
+promise_history = Table(
+    "promise_history",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("line_id", BigInteger, nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("old_promise_date", Date),
+    Column("promise_date", Date),
+    Column("reason", String(200), nullable=False),
+)
+
+inventory = Table(
+    "inventory",
+    metadata,
+    Column("sku", String(64), ForeignKey("items.sku"), primary_key=True),
+    Column("location", String(32), ForeignKey("locations.code"), primary_key=True),
+    Column("on_hand", Integer, nullable=False, default=0),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+purchase_orders = Table(
+    "purchase_orders",
+    metadata,
+    Column("po_number", String(64), primary_key=True),
+    Column("supplier", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(32), nullable=False, default="open"),
+)
+
+purchase_order_lines = Table(
+    "purchase_order_lines",
+    metadata,
+    Column("source_id", String(96), primary_key=True),  # "<po_number>/<line_number>"
+    Column("po_number", String(64), ForeignKey("purchase_orders.po_number"), nullable=False),
+    Column("line_number", Integer, nullable=False),
+    Column("sku", String(64), ForeignKey("items.sku"), nullable=False),
+    Column("location", String(32), ForeignKey("locations.code"), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("received_quantity", Integer, nullable=False, default=0),
+    Column("expected_date", Date, nullable=False),
+    Column("confirmed_date", Date),
+    Column("confirmation", String(16), nullable=False, default="unconfirmed"),
+    Column("unit_cost", Float, nullable=False, default=0.0),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_purchase_order_lines_sku", purchase_order_lines.c.sku)
+
+allocations = Table(
+    "allocations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("line_id", BigInteger, nullable=False),
+    Column("source_id", String(96), nullable=False),  # "OH/<sku>/<dc>" or a PO line
+    Column("sku", String(64), nullable=False),  # the supplying item (may be a substitute)
+    Column("location", String(32), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("available_date", Date, nullable=False),
+    Column("phase", String(16), nullable=False),
+    Column("run_id", String(40)),
+)
+Index("ix_allocations_line", allocations.c.line_id)
+Index("ix_allocations_sku_source", allocations.c.sku, allocations.c.source_id)
+
+allocation_runs = Table(
+    "allocation_runs",
+    metadata,
+    Column("run_id", String(40), primary_key=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("solver", String(16), nullable=False),
+    Column("policy", String(120), nullable=False),
+    Column("scope", Text, nullable=False, default=""),
+    Column("status", String(16), nullable=False),
+    Column("summary", JSON),
+    Column("requested_by", String(120)),
+)
+
+decision_records = Table(
+    "decision_records",
+    metadata,
+    Column("line_id", BigInteger, primary_key=True),  # the latest decision per line
+    Column("run_id", String(40), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("home_location", String(32), nullable=False),
+    Column("rank", Integer, nullable=False),
+    Column("competing_lines", Integer, nullable=False),
+    Column("segment", String(120), nullable=False),
+    Column("strategy", String(16), nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("allocated", Integer, nullable=False),
+    Column("substituted", Integer, nullable=False),
+    Column("ring_fenced", Integer, nullable=False),
+    Column("short", Integer, nullable=False),
+    Column("late", Integer, nullable=False),
+    Column("promise_date", Date),
+    Column("cover_date", Date),
+    Column("offered_sku", String(64)),
+    Column("flags", Integer, nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_decision_records_sku_rank", decision_records.c.sku, decision_records.c.rank)
+
+policies = Table(
+    "policies",
+    metadata,
+    Column("name", String(120), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("effective_from", Date, nullable=False),
+    Column("document", Text, nullable=False),  # the YAML as written
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(24), primary_key=True),  # public prefix of the key
+    Column("name", String(120), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("secret_hash", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(160), nullable=False),
+    Column("action", String(80), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("before", JSON),
+    Column("after", JSON),
+)
+Index("ix_audit_log_subject", audit_log.c.subject)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("actor", String(160), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("position", Id, primary_key=True, autoincrement=True),
+    Column("event_id", String(40), nullable=False, unique=True),
+    Column("type", String(120), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", DateTime(timezone=True)),
+)

@@ -1,0 +1,34 @@
+"""Alembic environment: migrations run on the engine handed over by the application."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Engine, create_engine
+
+from backorder.adapters.orm import metadata
+from backorder.config import Settings
+
+config = context.config
+
+
+def _engine() -> Engine:
+    engine = config.attributes.get("engine")
+    if isinstance(engine, Engine):
+        return engine
+    return create_engine(Settings().effective_database_url)
+
+
+def run_migrations_online() -> None:
+    """Run migrations in a transaction on the application's engine."""
+    with _engine().connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+run_migrations_online()
