@@ -8,17 +8,16 @@ it wanted, the shortage and the earliest known supply that covers it) and render
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 
 import numpy as np
 
-from backorder.domain.allocation.policy import SortKeyName
+from backorder.domain.allocation.policy import Policy, SortKeyName
 from backorder.domain.allocation.problem import (
     KIND_ON_HAND,
     KIND_PURCHASE_ORDER,
     day_to_date,
 )
-from backorder.domain.allocation.ranking import key_column
 from backorder.domain.allocation.result import AllocationResult, Flag, Phase
 
 _KIND_WORDS = {KIND_ON_HAND: "on hand", KIND_PURCHASE_ORDER: "purchase order", 2: "transfer"}
@@ -39,7 +38,7 @@ class SourcePiece:
     quantity: int
     sku: str
     location: str
-    source_id: int
+    source_id: str
     kind: str
     available: date
     phase: str
@@ -69,7 +68,7 @@ class DecisionRecord:
     rule: str
     rank: int
     competing_lines: int
-    ranked_below: str | None
+    ranked_below: str
     pieces: tuple[SourcePiece, ...]
     promise: date | None
     short: int
@@ -153,7 +152,7 @@ def decision_record(result: AllocationResult, line_id: int) -> DecisionRecord:
             quantity=int(result.piece_quantity[i]),
             sku=catalog.skus[int(supply.item[result.piece_source[i]])],
             location=network.locations[int(supply.location[result.piece_source[i]])],
-            source_id=int(supply.source_id[result.piece_source[i]]),
+            source_id=str(int(supply.source_id[result.piece_source[i]])),
             kind=_KIND_WORDS.get(int(supply.kind[result.piece_source[i]]), "supply"),
             available=day_to_date(int(result.piece_day[i])) or date.min,
             phase=_PHASE_WORDS[Phase(int(result.piece_phase[i]))],
@@ -190,55 +189,125 @@ def explain(result: AllocationResult, line_id: int) -> str:
     return decision_record(result, line_id).to_text()
 
 
-def _ranked_below(result: AllocationResult, row: int) -> str | None:
-    """Which rule put the line just below its neighbour in the item's queue."""
-    ranking, demand, policy = result.ranking, result.problem.demand, result.policy
+@dataclass(frozen=True)
+class LineFacts:
+    """What the ranking rules look at, for one line."""
+
+    line_id: int
+    strategy: str
+    segment: str
+    tier: str
+    contract: bool
+    requested: date | None
+    promise: date | None
+    margin: float
+    value: float
+    ordered_at: datetime | None
+    quantity: int
+    risk: float
+
+
+def _key_text(key: SortKeyName, facts: LineFacts) -> str:
+    match key:
+        case SortKeyName.TIER:
+            return facts.tier
+        case SortKeyName.CONTRACT:
+            return "contract" if facts.contract else "no contract"
+        case SortKeyName.REQUESTED_DATE:
+            return _day(facts.requested)
+        case SortKeyName.PROMISE_DATE:
+            return _day(facts.promise)
+        case SortKeyName.MARGIN:
+            return f"{facts.margin:.2f} margin per unit"
+        case SortKeyName.ORDER_VALUE:
+            return f"{facts.value:.2f} line value"
+        case SortKeyName.ORDER_TIME:
+            return facts.ordered_at.isoformat(sep=" ") if facts.ordered_at else "unknown"
+        case SortKeyName.QUANTITY:
+            return _units(facts.quantity)
+        case SortKeyName.RISK:
+            return f"risk {facts.risk:.2f}"
+
+
+def _key_value(key: SortKeyName, facts: LineFacts) -> object:
+    match key:
+        case SortKeyName.TIER:
+            return facts.tier
+        case SortKeyName.CONTRACT:
+            return facts.contract
+        case SortKeyName.REQUESTED_DATE:
+            return facts.requested
+        case SortKeyName.PROMISE_DATE:
+            return facts.promise
+        case SortKeyName.MARGIN:
+            return round(facts.margin, 6)
+        case SortKeyName.ORDER_VALUE:
+            return round(facts.value, 6)
+        case SortKeyName.ORDER_TIME:
+            return facts.ordered_at
+        case SortKeyName.QUANTITY:
+            return facts.quantity
+        case SortKeyName.RISK:
+            return round(facts.risk, 6)
+
+
+def ranked_below_text(policy: Policy, above: LineFacts | None, line: LineFacts, sku: str) -> str:
+    """Which rule put `line` just below `above` in the item's queue, in words."""
+    if above is None:
+        return f"It is first in line for {sku}."
+    if above.strategy != line.strategy:
+        return (
+            f"Line {above.line_id} just above it is served first because its strategy is "
+            f"{above.strategy}."
+        )
+    if above.segment != line.segment:
+        return (
+            f"Line {above.line_id} just above it belongs to the earlier segment '{above.segment}'."
+        )
+    segment = next((s for s in policy.segments if s.name == line.segment), None)
+    for key in policy.sort_keys_of(segment) if segment else policy.sort_keys:
+        if _key_value(key.key, above) != _key_value(key.key, line):
+            return (
+                f"Line {above.line_id} just above it comes first on {key.describe()}: "
+                f"{_key_text(key.key, above)} against {_key_text(key.key, line)}."
+            )
+    return f"Line {above.line_id} just above it ties on every rule and has the lower line id."
+
+
+def line_facts(result: AllocationResult, row: int) -> LineFacts:
+    """The ranking facts of one row of a result."""
+    problem, ranking, policy = result.problem, result.ranking, result.policy
+    demand = problem.demand
+    segment = policy.segments[int(ranking.segment[row])]
+    seconds = int(demand.order_time[row])
+    return LineFacts(
+        line_id=int(demand.line_id[row]),
+        strategy=segment.strategy.value,
+        segment=segment.name,
+        tier=problem.catalog.tiers[int(demand.tier[row])],
+        contract=bool(ranking.contract[row]),
+        requested=day_to_date(int(demand.requested_day[row])),
+        promise=day_to_date(int(demand.promise_day[row])),
+        margin=float(demand.unit_price[row] - demand.unit_cost[row]),
+        value=float(demand.unit_price[row] * demand.quantity[row]),
+        ordered_at=datetime.fromtimestamp(seconds, UTC),
+        quantity=int(demand.quantity[row]),
+        risk=float(demand.risk[row]),
+    )
+
+
+def _ranked_below(result: AllocationResult, row: int) -> str:
+    ranking, demand = result.ranking, result.problem.demand
     item = demand.item[row]
     same_item = np.flatnonzero(demand.item == item)
     better = same_item[ranking.priority[same_item] < ranking.priority[row]]
-    if not len(better):
-        return f"It is first in line for {result.problem.catalog.skus[int(item)]}."
-    above = int(better[np.argmax(ranking.priority[better])])
-    above_id = int(demand.line_id[above])
-    if ranking.strategy_order[above] != ranking.strategy_order[row]:
-        strategy = policy.segments[int(ranking.segment[above])].strategy.value
-        return f"Line {above_id} just above it is served first because its strategy is {strategy}."
-    if ranking.segment[above] != ranking.segment[row]:
-        name = policy.segments[int(ranking.segment[above])].name
-        return f"Line {above_id} just above it belongs to the earlier segment '{name}'."
-    segment = policy.segments[int(ranking.segment[row])]
-    for key in policy.sort_keys_of(segment):
-        column = key_column(key, result.problem, policy, ranking.contract)
-        if column[above] != column[row]:
-            return (
-                f"Line {above_id} just above it comes first on {key.describe()}: "
-                f"{_key_value(result, key.key, above)} against {_key_value(result, key.key, row)}."
-            )
-    return f"Line {above_id} just above it ties on every rule and has the lower line id."
-
-
-def _key_value(result: AllocationResult, key: SortKeyName, row: int) -> str:
-    demand, catalog = result.problem.demand, result.problem.catalog
-    match key:
-        case SortKeyName.TIER:
-            return catalog.tiers[int(demand.tier[row])]
-        case SortKeyName.CONTRACT:
-            return "contract" if result.ranking.contract[row] else "no contract"
-        case SortKeyName.REQUESTED_DATE:
-            return _day(day_to_date(int(demand.requested_day[row])))
-        case SortKeyName.PROMISE_DATE:
-            return _day(day_to_date(int(demand.promise_day[row])))
-        case SortKeyName.MARGIN:
-            return f"{demand.unit_price[row] - demand.unit_cost[row]:.2f} margin per unit"
-        case SortKeyName.ORDER_VALUE:
-            return f"{demand.unit_price[row] * demand.quantity[row]:.2f} line value"
-        case SortKeyName.ORDER_TIME:
-            seconds = int(demand.order_time[row])
-            return str(np.datetime64(seconds, "s")).replace("T", " ")
-        case SortKeyName.QUANTITY:
-            return f"{int(demand.quantity[row])} units"
-        case SortKeyName.RISK:
-            return f"risk {demand.risk[row]:.2f}"
+    above = int(better[np.argmax(ranking.priority[better])]) if len(better) else None
+    return ranked_below_text(
+        result.policy,
+        line_facts(result, above) if above is not None else None,
+        line_facts(result, row),
+        result.problem.catalog.skus[int(item)],
+    )
 
 
 def _competitors(result: AllocationResult, row: int) -> tuple[tuple[Competitor, ...], int]:
@@ -281,7 +350,14 @@ def _competitors(result: AllocationResult, row: int) -> tuple[tuple[Competitor, 
 
 
 def _notes(result: AllocationResult, row: int) -> tuple[str, ...]:
-    flags = Flag(int(result.flags[row]))
+    offered = int(result.offered_item[row])
+    sku = result.problem.catalog.skus[offered] if offered >= 0 else None
+    return notes_for(int(result.flags[row]), sku)
+
+
+def notes_for(flag_bits: int, offered_sku: str | None) -> tuple[str, ...]:
+    """Plain-words notes for the flags of a decision."""
+    flags = Flag(flag_bits)
     notes = []
     if Flag.RATIONED in flags:
         notes.append(
@@ -293,9 +369,10 @@ def _notes(result: AllocationResult, row: int) -> tuple[str, ...]:
             "The customer requires complete shipment and the line could not be completed, "
             "so it released what it would have received to the next lines."
         )
-    if Flag.SUBSTITUTE_OFFERED in flags:
-        sku = result.problem.catalog.skus[int(result.offered_item[row])]
-        notes.append(f"Substitute {sku} can be offered; it waits for the customer's consent.")
+    if Flag.SUBSTITUTE_OFFERED in flags and offered_sku:
+        notes.append(
+            f"Substitute {offered_sku} can be offered; it waits for the customer's consent."
+        )
     if Flag.WIN_NOT_CONFIRMED in flags:
         notes.append("Its segment must win, but too little supply is free to confirm it.")
     if Flag.RELEASED_BY_STRATEGY in flags:

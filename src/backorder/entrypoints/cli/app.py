@@ -4,6 +4,7 @@ import typer
 
 from backorder.entrypoints.cli.bench import bench_app
 from backorder.entrypoints.cli.demo import demo
+from backorder.entrypoints.cli.service import allocate, explain, keys_app, serve
 
 app = typer.Typer(
     name="backorder",
@@ -11,8 +12,12 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-app.add_typer(bench_app, name="bench")
+app.command("serve")(serve)
 app.command("demo")(demo)
+app.command("allocate")(allocate)
+app.command("explain")(explain)
+app.add_typer(keys_app, name="keys")
+app.add_typer(bench_app, name="bench")
 
 
 def main() -> None:

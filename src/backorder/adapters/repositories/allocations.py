@@ -1,0 +1,271 @@
+"""Current allocations, decision records and allocation runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.sql import func
+
+from backorder.adapters import orm
+from backorder.domain.model import Allocation
+
+
+@dataclass(frozen=True)
+class StoredDecision:
+    """The decision record of a line as stored after its latest run."""
+
+    line_id: int
+    run_id: str
+    sku: str
+    home_location: str
+    rank: int
+    competing_lines: int
+    segment: str
+    strategy: str
+    rule: str
+    allocated: int
+    substituted: int
+    ring_fenced: int
+    short: int
+    late: int
+    promise_date: date | None
+    cover_date: date | None
+    offered_sku: str | None
+    flags: int
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredAllocation:
+    """An allocation row with the phase that produced it."""
+
+    allocation: Allocation
+    phase: str
+    run_id: str | None
+
+
+class AllocationRepository:
+    """Reads and writes allocations, decisions and runs on one connection."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def of_lines(self, line_ids: Sequence[int]) -> list[StoredAllocation]:
+        """Allocations held by the given lines."""
+        found: list[StoredAllocation] = []
+        for start in range(0, len(line_ids), 900):
+            chunk = list(line_ids[start : start + 900])
+            rows = self.connection.execute(
+                select(orm.allocations)
+                .where(orm.allocations.c.line_id.in_(chunk))
+                .order_by(orm.allocations.c.id)
+            )
+            found.extend(_stored(r) for r in rows)
+        return found
+
+    def drawing_on(self, skus: Sequence[str]) -> list[StoredAllocation]:
+        """Allocations that draw on supply of the given items (substitutes included)."""
+        rows = self.connection.execute(
+            select(orm.allocations).where(orm.allocations.c.sku.in_(list(skus)))
+        )
+        return [_stored(r) for r in rows]
+
+    def allocated_by_source(self, sku: str) -> dict[str, int]:
+        """Units allocated from each supply source of `sku`."""
+        rows = self.connection.execute(
+            select(orm.allocations.c.source_id, func.sum(orm.allocations.c.quantity))
+            .where(orm.allocations.c.sku == sku)
+            .group_by(orm.allocations.c.source_id)
+        )
+        return {r[0]: int(r[1]) for r in rows}
+
+    def add(self, allocations: Iterable[Allocation], phase: str, run_id: str | None) -> None:
+        """Store allocations."""
+        rows = [
+            {
+                "line_id": a.line_id,
+                "source_id": a.source_id,
+                "sku": a.sku,
+                "location": a.ship_from,
+                "quantity": a.quantity,
+                "available_date": a.available_date,
+                "phase": phase,
+                "run_id": run_id,
+            }
+            for a in allocations
+        ]
+        if rows:
+            self.connection.execute(insert(orm.allocations), rows)
+
+    def add_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Store allocation rows as given (bulk path)."""
+        if rows:
+            self.connection.execute(insert(orm.allocations), rows)
+
+    def release_lines(self, line_ids: Sequence[int]) -> int:
+        """Delete the allocations of the given lines; returns how many rows went."""
+        removed = 0
+        for start in range(0, len(line_ids), 900):
+            chunk = list(line_ids[start : start + 900])
+            removed += self.connection.execute(
+                delete(orm.allocations).where(orm.allocations.c.line_id.in_(chunk))
+            ).rowcount
+        return removed
+
+    def move_to_stock(self, source_id: str, stock_source_id: str, quantity: int) -> None:
+        """Allocations on a PO line follow its units into stock as they are received.
+
+        The oldest allocations move first, up to `quantity` units; an allocation only
+        partly covered is split.
+        """
+        rows = self.connection.execute(
+            select(orm.allocations)
+            .where(orm.allocations.c.source_id == source_id)
+            .order_by(orm.allocations.c.id)
+        ).all()
+        left = quantity
+        for row in rows:
+            if left <= 0:
+                break
+            moved = min(row.quantity, left)
+            left -= moved
+            if moved == row.quantity:
+                self.connection.execute(
+                    update(orm.allocations)
+                    .where(orm.allocations.c.id == row.id)
+                    .values(source_id=stock_source_id)
+                )
+                continue
+            self.connection.execute(
+                update(orm.allocations)
+                .where(orm.allocations.c.id == row.id)
+                .values(quantity=row.quantity - moved)
+            )
+            self.connection.execute(
+                insert(orm.allocations).values(
+                    line_id=row.line_id,
+                    source_id=stock_source_id,
+                    sku=row.sku,
+                    location=row.location,
+                    quantity=moved,
+                    available_date=row.available_date,
+                    phase=row.phase,
+                    run_id=row.run_id,
+                )
+            )
+
+    # -- decisions -----------------------------------------------------------------------
+
+    def save_decisions(self, decisions: Sequence[StoredDecision]) -> None:
+        """Replace the decision records of these lines."""
+        ids = [d.line_id for d in decisions]
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            self.connection.execute(
+                delete(orm.decision_records).where(orm.decision_records.c.line_id.in_(chunk))
+            )
+        if decisions:
+            self.connection.execute(insert(orm.decision_records), [d.__dict__ for d in decisions])
+
+    def decision(self, line_id: int) -> StoredDecision | None:
+        """The latest decision record of a line."""
+        row = self.connection.execute(
+            select(orm.decision_records).where(orm.decision_records.c.line_id == line_id)
+        ).first()
+        return StoredDecision(**row._mapping) if row is not None else None
+
+    def decision_at_rank(self, run_id: str, sku: str, rank: int) -> StoredDecision | None:
+        """The decision of the line at `rank` for `sku` in a run."""
+        row = self.connection.execute(
+            select(orm.decision_records).where(
+                orm.decision_records.c.run_id == run_id,
+                orm.decision_records.c.sku == sku,
+                orm.decision_records.c.rank == rank,
+            )
+        ).first()
+        return StoredDecision(**row._mapping) if row is not None else None
+
+    def better_ranked_holders(
+        self, run_id: str, sku: str, rank: int, locations: Sequence[str], limit: int
+    ) -> tuple[list[tuple[int, int, str, int]], int]:
+        """Lines ranked above `rank` holding supply of `sku` at the given DCs.
+
+        Returns up to `limit` (line id, rank, segment, units) rows and the total count.
+        """
+        d, a = orm.decision_records, orm.allocations
+        query = (
+            select(d.c.line_id, d.c.rank, d.c.segment, func.sum(a.c.quantity))
+            .join(a, a.c.line_id == d.c.line_id)
+            .where(
+                d.c.run_id == run_id,
+                d.c.sku == sku,
+                d.c.rank < rank,
+                a.c.sku == sku,
+                a.c.location.in_(list(locations)),
+            )
+            .group_by(d.c.line_id, d.c.rank, d.c.segment)
+            .order_by(d.c.rank)
+        )
+        rows = self.connection.execute(query).all()
+        return [(r[0], r[1], r[2], int(r[3])) for r in rows[:limit]], len(rows)
+
+    # -- runs ----------------------------------------------------------------------------
+
+    def start_run(
+        self, run_id: str, solver: str, policy: str, scope: str, actor: str, now: datetime
+    ) -> None:
+        """Record that a run started."""
+        self.connection.execute(
+            insert(orm.allocation_runs).values(
+                run_id=run_id,
+                started_at=now,
+                solver=solver,
+                policy=policy,
+                scope=scope,
+                status="running",
+                requested_by=actor,
+            )
+        )
+
+    def finish_run(self, run_id: str, summary: dict[str, Any], now: datetime) -> None:
+        """Record a run's outcome."""
+        self.connection.execute(
+            update(orm.allocation_runs)
+            .where(orm.allocation_runs.c.run_id == run_id)
+            .values(status="completed", finished_at=now, summary=summary)
+        )
+
+    def run(self, run_id: str) -> dict[str, Any] | None:
+        """A run as a mapping, or None."""
+        row = self.connection.execute(
+            select(orm.allocation_runs).where(orm.allocation_runs.c.run_id == run_id)
+        ).first()
+        return dict(row._mapping) if row is not None else None
+
+    def runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest runs first."""
+        rows = self.connection.execute(
+            select(orm.allocation_runs)
+            .order_by(orm.allocation_runs.c.started_at.desc())
+            .limit(limit)
+        )
+        return [dict(r._mapping) for r in rows]
+
+
+def _stored(row: Any) -> StoredAllocation:
+    return StoredAllocation(
+        allocation=Allocation(
+            line_id=row.line_id,
+            source_id=row.source_id,
+            quantity=row.quantity,
+            ship_from=row.location,
+            available_date=row.available_date,
+            sku=row.sku,
+        ),
+        phase=row.phase,
+        run_id=row.run_id,
+    )

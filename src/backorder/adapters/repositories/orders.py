@@ -1,0 +1,281 @@
+"""Orders and order lines, their promise-date history, and the backorder list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+
+from backorder.adapters import orm
+from backorder.adapters.repositories.supply import value_chunks
+from backorder.domain.model import LineStatus, Order, OrderLine, PromiseChange
+
+
+@dataclass(frozen=True)
+class LineRecord:
+    """An order line as stored, with the allocation facts kept beside it."""
+
+    line: OrderLine
+    line_number: int
+    allocated_quantity: int
+    backordered_quantity: int
+    backordered_since: date | None
+
+
+@dataclass(frozen=True)
+class BackorderFilter:
+    """Filters of the backorder list (all optional)."""
+
+    sku: str | None = None
+    customer: str | None = None
+    region: str | None = None
+    status: str | None = None
+    min_age_days: int | None = None
+    max_age_days: int | None = None
+    today: date | None = None
+
+
+def _line(row: Any, history: Sequence[PromiseChange] = ()) -> OrderLine:
+    return OrderLine(
+        line_id=row.line_id,
+        order_id=row.order_id,
+        customer=row.customer,
+        sku=row.sku,
+        quantity=row.quantity,
+        requested_date=row.requested_date,
+        unit_price=row.unit_price,
+        unit_cost=row.unit_cost,
+        ship_from=row.ship_from,
+        order_type=row.order_type,
+        ordered_at=row.ordered_at,
+        status=LineStatus(row.status),
+        shipped_quantity=row.shipped_quantity,
+        promise_date=row.promise_date,
+        promise_history=tuple(history),
+    )
+
+
+def _record(row: Any, history: Sequence[PromiseChange] = ()) -> LineRecord:
+    return LineRecord(
+        line=_line(row, history),
+        line_number=row.line_number,
+        allocated_quantity=row.allocated_quantity,
+        backordered_quantity=row.backordered_quantity,
+        backordered_since=row.backordered_since,
+    )
+
+
+class OrderRepository:
+    """Reads and writes orders on one connection (inside the unit of work)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def order_exists(self, order_id: str) -> bool:
+        """True when an order with this id was placed."""
+        found = self.connection.execute(
+            select(orm.orders.c.order_id).where(orm.orders.c.order_id == order_id)
+        ).first()
+        return found is not None
+
+    def add_order(self, order: Order, now: datetime) -> list[int]:
+        """Store an order and its lines (line ids assigned by the database)."""
+        self.connection.execute(
+            insert(orm.orders).values(
+                order_id=order.order_id, customer=order.customer, ordered_at=order.ordered_at
+            )
+        )
+        ids = []
+        for number, line in enumerate(order.lines, start=1):
+            result = self.connection.execute(
+                insert(orm.order_lines)
+                .values(
+                    order_id=order.order_id,
+                    line_number=number,
+                    customer=order.customer,
+                    sku=line.sku,
+                    quantity=line.quantity,
+                    shipped_quantity=line.shipped_quantity,
+                    requested_date=line.requested_date,
+                    unit_price=line.unit_price,
+                    unit_cost=line.unit_cost,
+                    ship_from=line.ship_from,
+                    order_type=line.order_type,
+                    ordered_at=order.ordered_at,
+                    status=LineStatus.OPEN.value,
+                    updated_at=now,
+                )
+                .returning(orm.order_lines.c.line_id)
+            )
+            ids.append(int(result.scalar_one()))
+        return ids
+
+    def get_line(self, line_id: int, *, with_history: bool = False) -> LineRecord | None:
+        """One line, or None."""
+        row = self.connection.execute(
+            select(orm.order_lines).where(orm.order_lines.c.line_id == line_id)
+        ).first()
+        if row is None:
+            return None
+        return _record(row, self.history(line_id) if with_history else ())
+
+    def lines_of_order(self, order_id: str) -> list[LineRecord]:
+        """All lines of an order, by line number."""
+        rows = self.connection.execute(
+            select(orm.order_lines)
+            .where(orm.order_lines.c.order_id == order_id)
+            .order_by(orm.order_lines.c.line_number)
+        )
+        return [_record(r) for r in rows]
+
+    def ordered_at(self, order_id: str) -> datetime | None:
+        """When the order was placed."""
+        return self.connection.execute(
+            select(orm.orders.c.ordered_at).where(orm.orders.c.order_id == order_id)
+        ).scalar_one_or_none()
+
+    def history(self, line_id: int) -> list[PromiseChange]:
+        """Promise-date history of a line, oldest first."""
+        rows = self.connection.execute(
+            select(orm.promise_history)
+            .where(orm.promise_history.c.line_id == line_id)
+            .order_by(orm.promise_history.c.id)
+        )
+        return [PromiseChange(at=r.at, promise_date=r.promise_date, reason=r.reason) for r in rows]
+
+    def record_outcome(
+        self,
+        line_id: int,
+        *,
+        status: LineStatus,
+        allocated: int,
+        backordered: int,
+        promise_date: date | None,
+        today: date,
+        now: datetime,
+        reason: str,
+    ) -> date | None:
+        """Store a line's allocation outcome; returns the previous promise date."""
+        row = self.connection.execute(
+            select(orm.order_lines.c.promise_date, orm.order_lines.c.backordered_since).where(
+                orm.order_lines.c.line_id == line_id
+            )
+        ).one()
+        since = row.backordered_since if backordered else None
+        if backordered and since is None:
+            since = today
+        self.connection.execute(
+            update(orm.order_lines)
+            .where(orm.order_lines.c.line_id == line_id)
+            .values(
+                status=status.value,
+                allocated_quantity=allocated,
+                backordered_quantity=backordered,
+                backordered_since=since,
+                promise_date=promise_date,
+                updated_at=now,
+            )
+        )
+        if row.promise_date != promise_date:
+            self.connection.execute(
+                insert(orm.promise_history).values(
+                    line_id=line_id,
+                    at=now,
+                    old_promise_date=row.promise_date,
+                    promise_date=promise_date,
+                    reason=reason,
+                )
+            )
+        old: date | None = row.promise_date
+        return old
+
+    def set_quantity(self, line_id: int, quantity: int, now: datetime) -> None:
+        """Change the ordered quantity."""
+        self.connection.execute(
+            update(orm.order_lines)
+            .where(orm.order_lines.c.line_id == line_id)
+            .values(quantity=quantity, updated_at=now)
+        )
+
+    def cancel(self, line_id: int, now: datetime) -> None:
+        """Mark a line cancelled; it holds nothing any more."""
+        self.connection.execute(
+            update(orm.order_lines)
+            .where(orm.order_lines.c.line_id == line_id)
+            .values(
+                status=LineStatus.CANCELLED.value,
+                allocated_quantity=0,
+                backordered_quantity=0,
+                backordered_since=None,
+                promise_date=None,
+                updated_at=now,
+            )
+        )
+
+    def open_lines_of(self, skus: Sequence[str] | None) -> list[OrderLine]:
+        """Open (not shipped, not cancelled) lines of the given items, or of all items."""
+        closed = (LineStatus.CANCELLED.value, LineStatus.SHIPPED.value)
+        query = select(orm.order_lines).where(orm.order_lines.c.status.not_in(closed))
+        found: list[OrderLine] = []
+        for chunk in value_chunks(skus):
+            selected = query if chunk is None else query.where(orm.order_lines.c.sku.in_(chunk))
+            found.extend(_line(r) for r in self.connection.execute(selected))
+        return found
+
+    def backorders(
+        self, where: BackorderFilter, *, after: int | None, limit: int
+    ) -> list[LineRecord]:
+        """Backordered lines, by line id, after the cursor."""
+        lines = orm.order_lines
+        clauses = [lines.c.backordered_quantity > 0]
+        if where.sku:
+            clauses.append(lines.c.sku == where.sku)
+        if where.customer:
+            clauses.append(lines.c.customer == where.customer)
+        if where.status:
+            clauses.append(lines.c.status == where.status)
+        if where.region:
+            in_region = select(orm.customers.c.code).where(orm.customers.c.region == where.region)
+            clauses.append(lines.c.customer.in_(in_region))
+        today = where.today or date.today()
+        if where.min_age_days is not None:
+            clauses.append(lines.c.backordered_since <= _days_before(today, where.min_age_days))
+        if where.max_age_days is not None:
+            clauses.append(lines.c.backordered_since >= _days_before(today, where.max_age_days))
+        if after is not None:
+            clauses.append(lines.c.line_id > after)
+        rows = self.connection.execute(
+            select(lines).where(and_(*clauses)).order_by(lines.c.line_id).limit(limit)
+        )
+        return [_record(r) for r in rows]
+
+    def count_by_status(self) -> dict[str, int]:
+        """Number of lines per status."""
+        rows = self.connection.execute(
+            select(orm.order_lines.c.status, func.count()).group_by(orm.order_lines.c.status)
+        )
+        return {r[0]: int(r[1]) for r in rows}
+
+    def search(self, text: str, limit: int = 20) -> list[LineRecord]:
+        """Lines whose order id or SKU starts with `text`."""
+        rows = self.connection.execute(
+            select(orm.order_lines)
+            .where(
+                or_(
+                    orm.order_lines.c.order_id.startswith(text),
+                    orm.order_lines.c.sku.startswith(text),
+                )
+            )
+            .order_by(orm.order_lines.c.line_id)
+            .limit(limit)
+        )
+        return [_record(r) for r in rows]
+
+
+def _days_before(today: date, days: int) -> date:
+    from datetime import timedelta
+
+    return today - timedelta(days=days)

@@ -1,0 +1,53 @@
+"""Domain events as canonical event types and JSON-ready data (CloudEvents `type`, `subject`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from backorder.domain import events
+
+# Event class -> (CloudEvents type, attribute naming the subject).
+_TYPES: dict[type[events.Event], tuple[str, str]] = {
+    events.LineAllocated: ("backorder.order_line.allocated.v1", "line_id"),
+    events.LineBackordered: ("backorder.order_line.backordered.v1", "line_id"),
+    events.LineRepromised: ("backorder.order_line.repromised.v1", "line_id"),
+    events.AllocationCompleted: ("backorder.allocation_run.completed.v1", "run_id"),
+    events.SupplyShortageDetected: ("backorder.item.shortage_detected.v1", "sku"),
+}
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def event_type(event: events.Event) -> str:
+    """The versioned type name of an event (registered, or derived from its class)."""
+    known = _TYPES.get(type(event))
+    return known[0] if known else f"backorder.{_snake(type(event).__name__)}.v1"
+
+
+def to_json(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, tuple | list):
+        return [to_json(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return value
+
+
+def event_payload(event: events.Event) -> tuple[str, str, dict[str, Any]]:
+    """(type, subject, data) of an event; data is JSON-ready."""
+    known = _TYPES.get(type(event))
+    data = to_json(event)
+    assert isinstance(data, dict)
+    subject_field = known[1] if known else next(iter(data), "")
+    prefix = subject_field.removesuffix("_id").replace("_", "-")
+    subject = f"{prefix}/{data.get(subject_field, '')}"
+    return event_type(event), subject, data

@@ -1,0 +1,35 @@
+"""The FastAPI application: `/v1` routes, OpenAPI at `/docs` and `/openapi.json`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from backorder import __version__
+from backorder.bootstrap import Application
+from backorder.entrypoints.api import problems
+from backorder.entrypoints.api.routes import allocation, master, orders, supply
+
+
+def create_app(application: Application) -> FastAPI:
+    """An API bound to a wired application (engine, policy, clock)."""
+    app = FastAPI(
+        title="backorder",
+        version=__version__,
+        description=(
+            "Backorder orchestration for distributors: explainable allocation, promise dates, "
+            "backorders. Authenticate with `Authorization: Bearer <API key>`; POST requests "
+            "honour an `Idempotency-Key` header; errors are RFC 9457 problem details."
+        ),
+    )
+    app.state.context = application.context
+    app.state.application = application
+    problems.install(app)
+    for module in (master, orders, supply, allocation):
+        app.include_router(module.router, prefix="/v1")
+
+    @app.get("/v1/health", tags=["operations"])
+    def health() -> dict[str, str]:
+        """Liveness: the process answers (no authentication)."""
+        return {"status": "ok", "version": __version__}
+
+    return app

@@ -1,0 +1,148 @@
+"""Orders: place (with immediate ATP allocation), cancel a line, change a line's quantity."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from backorder.domain.model import LineStatus, Order, OrderLine
+from backorder.service_layer.context import ServiceContext
+from backorder.service_layer.errors import ConflictError, InvalidInputError, NotFoundError
+from backorder.service_layer.handlers.allocation import (
+    LineOutcome,
+    allocate_at_intake,
+    home_location,
+    reallocate_items,
+)
+from backorder.service_layer.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    """An accepted order and what each line got."""
+
+    order_id: str
+    lines: tuple[LineOutcome, ...]
+
+
+def _check_order(uow: UnitOfWork, order: Order) -> None:
+    if not order.lines:
+        raise InvalidInputError("lines", "an order needs at least one line")
+    if uow.orders.order_exists(order.order_id):
+        raise ConflictError(f"order_id: order {order.order_id!r} already exists")
+    if uow.master.customer(order.customer) is None:
+        raise InvalidInputError("customer", f"unknown customer {order.customer!r}")
+    known = uow.master.known_skus(line.sku for line in order.lines)
+    locations = {loc.code for loc in uow.master.locations()}
+    for index, line in enumerate(order.lines):
+        if line.sku not in known:
+            raise InvalidInputError(f"lines[{index}].sku", f"unknown item {line.sku!r}")
+        if line.ship_from and line.ship_from not in locations:
+            raise InvalidInputError(
+                f"lines[{index}].ship_from", f"unknown location {line.ship_from!r}"
+            )
+
+
+def place_orders(ctx: ServiceContext, orders: Sequence[Order], actor: str) -> list[PlacedOrder]:
+    """Accept orders in one transaction; each line is allocated against ATP at once."""
+    with ctx.unit_of_work() as uow:
+        placed = [_place(uow, ctx, order, actor) for order in orders]
+        uow.commit()
+    return placed
+
+
+def place_order(ctx: ServiceContext, order: Order, actor: str) -> PlacedOrder:
+    """Accept an order; each line is allocated against available-to-promise at once."""
+    return place_orders(ctx, [order], actor)[0]
+
+
+def _place(uow: UnitOfWork, ctx: ServiceContext, order: Order, actor: str) -> PlacedOrder:
+    _check_order(uow, order)
+    # Lock before reading supply: no other request can take the same free units.
+    uow.lock_items(sorted({line.sku for line in order.lines}))
+    customer = uow.master.customer(order.customer)
+    assert customer is not None
+    locations = uow.master.locations()
+    regions = {loc.code: loc.region for loc in locations}
+    codes = [loc.code for loc in locations]
+    line_ids = uow.orders.add_order(order, uow.clock.now())
+    outcomes = []
+    for line, line_id in zip(order.lines, line_ids, strict=True):
+        stored = dataclasses.replace(
+            line, line_id=line_id, order_id=order.order_id, customer=order.customer
+        )
+        home = home_location(stored, customer, codes, regions)
+        outcomes.append(allocate_at_intake(uow, ctx.policy, stored, home))
+    uow.platform.audit(
+        actor=actor,
+        action="order.placed",
+        subject=f"order/{order.order_id}",
+        before=None,
+        after={
+            "customer": order.customer,
+            "lines": [
+                {
+                    "line_id": o.line_id,
+                    "sku": line.sku,
+                    "quantity": line.quantity,
+                    "status": o.status.value,
+                }
+                for line, o in zip(order.lines, outcomes, strict=True)
+            ],
+        },
+        now=uow.clock.now(),
+    )
+    return PlacedOrder(order.order_id, tuple(outcomes))
+
+
+def _open_line(uow: UnitOfWork, line_id: int) -> OrderLine:
+    record = uow.orders.get_line(line_id)
+    if record is None:
+        raise NotFoundError(f"order line {line_id} does not exist")
+    if record.line.status in (LineStatus.CANCELLED, LineStatus.SHIPPED):
+        raise ConflictError(f"order line {line_id} is {record.line.status.value}")
+    return record.line
+
+
+def cancel_line(ctx: ServiceContext, line_id: int, reason: str, actor: str) -> None:
+    """Cancel a line, release what it holds and give it to the next lines of the item."""
+    with ctx.unit_of_work() as uow:
+        line = _open_line(uow, line_id)
+        uow.lock_items([line.sku])
+        released = uow.allocations.release_lines([line_id])
+        uow.orders.cancel(line_id, uow.clock.now())
+        uow.platform.audit(
+            actor=actor,
+            action="order_line.cancelled",
+            subject=f"order-line/{line_id}",
+            before={"status": line.status.value, "quantity": line.quantity},
+            after={"status": "cancelled", "reason": reason, "released_allocations": released},
+            now=uow.clock.now(),
+        )
+        reallocate_items(uow, ctx.policy, [line.sku], reason=f"cancellation of line {line_id}")
+        uow.commit()
+
+
+def change_quantity(ctx: ServiceContext, line_id: int, quantity: int, actor: str) -> None:
+    """Change a line's quantity and reallocate its item."""
+    if quantity <= 0:
+        raise InvalidInputError("quantity", "must be greater than 0 (cancel the line instead)")
+    with ctx.unit_of_work() as uow:
+        line = _open_line(uow, line_id)
+        if quantity < line.shipped_quantity:
+            raise InvalidInputError(
+                "quantity", f"cannot be below the {line.shipped_quantity} units already shipped"
+            )
+        uow.lock_items([line.sku])
+        uow.orders.set_quantity(line_id, quantity, uow.clock.now())
+        uow.platform.audit(
+            actor=actor,
+            action="order_line.quantity_changed",
+            subject=f"order-line/{line_id}",
+            before={"quantity": line.quantity},
+            after={"quantity": quantity},
+            now=uow.clock.now(),
+        )
+        reallocate_items(uow, ctx.policy, [line.sku], reason=f"quantity change of line {line_id}")
+        uow.commit()
