@@ -15,6 +15,7 @@ _TYPES: dict[type[events.Event], tuple[str, str]] = {
     events.LineAllocated: ("backorder.order_line.allocated.v1", "line_id"),
     events.LineBackordered: ("backorder.order_line.backordered.v1", "line_id"),
     events.LineRepromised: ("backorder.order_line.repromised.v1", "line_id"),
+    events.LineShipped: ("backorder.order_line.shipped.v1", "line_id"),
     events.AllocationCompleted: ("backorder.allocation_run.completed.v1", "run_id"),
     events.SupplyShortageDetected: ("backorder.item.shortage_detected.v1", "sku"),
 }
@@ -42,11 +43,27 @@ def to_json(value: Any) -> Any:
     return value
 
 
+_FIELDS: dict[type[events.Event], tuple[str, ...]] = {}
+
+
+def _flat_json(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, tuple | list) or dataclasses.is_dataclass(value):
+        return to_json(value)
+    return value
+
+
 def event_payload(event: events.Event) -> tuple[str, str, dict[str, Any]]:
     """(type, subject, data) of an event; data is JSON-ready."""
     known = _TYPES.get(type(event))
-    data = to_json(event)
-    assert isinstance(data, dict)
+    names = _FIELDS.get(type(event))
+    if names is None:
+        names = _FIELDS[type(event)] = tuple(f.name for f in dataclasses.fields(event))
+    # Batch runs emit hundreds of thousands of events: one flat pass, no recursion per field.
+    data = {name: _flat_json(getattr(event, name)) for name in names}
     subject_field = known[1] if known else next(iter(data), "")
     prefix = subject_field.removesuffix("_id").replace("_", "-")
     subject = f"{prefix}/{data.get(subject_field, '')}"

@@ -60,3 +60,15 @@ class SupplyShortageDetected(Event):
     sku: str
     location: str
     short_quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class LineShipped(Event):
+    """Units of an order line left the warehouse."""
+
+    line_id: int
+    sku: str
+    quantity: int
+    complete: bool
+    shipped_on: date
+    requested_date: date

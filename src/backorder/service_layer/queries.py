@@ -21,7 +21,7 @@ from backorder.domain.model import Customer, OrderLine
 from backorder.domain.promising import Promise
 from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.errors import InvalidInputError, NotFoundError
-from backorder.service_layer.handlers.allocation import promise_line
+from backorder.service_layer.handlers.intake import promise_line
 
 _PHASE_WORDS = {
     "intake": "at order intake, from free supply",
@@ -237,5 +237,5 @@ def available_to_promise(
             requested_date=requested or uow.today,
             ordered_at=datetime.now(UTC),
         )
-        answer, built = promise_line(uow, ctx.policy, probe, location)
-    return AtpAnswer(answer, built.source_ids)
+        answer, source_ids = promise_line(uow, ctx.policy, probe, location)
+    return AtpAnswer(answer, source_ids)

@@ -157,9 +157,12 @@ class SqlUnitOfWork(UnitOfWork):
         """
         if self.connection.dialect.name == "sqlite" or not skus:
             return
-        self.connection.execute(
-            select(orm.items.c.sku)
-            .where(orm.items.c.sku.in_(sorted(set(skus))))
-            .order_by(orm.items.c.sku)
-            .with_for_update()
-        ).all()
+        ordered = sorted(set(skus))
+        # Chunks are taken in ascending SKU order too, so the global order still holds.
+        for start in range(0, len(ordered), 5000):
+            self.connection.execute(
+                select(orm.items.c.sku)
+                .where(orm.items.c.sku.in_(ordered[start : start + 5000]))
+                .order_by(orm.items.c.sku)
+                .with_for_update()
+            ).all()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -11,7 +11,22 @@ from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.sql import func
 
 from backorder.adapters import orm
+from backorder.adapters.backlog import load_backlog
+from backorder.adapters.bulk import drop_temporary, insert_rows, key_table
+from backorder.adapters.repositories.supply import value_chunks
+from backorder.domain.allocation.builder import BuiltProblem
 from backorder.domain.model import Allocation
+
+ALLOCATION_COLUMNS = (
+    "line_id",
+    "source_id",
+    "sku",
+    "location",
+    "quantity",
+    "available_date",
+    "phase",
+    "run_id",
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +52,26 @@ class StoredDecision:
     offered_sku: str | None
     flags: int
     decided_at: datetime
+
+
+DECISION_COLUMNS = tuple(f.name for f in fields(StoredDecision))
+
+
+@dataclass(frozen=True)
+class DueAllocation:
+    """An allocation of stock on hand to a line that is due to ship."""
+
+    id: int
+    line_id: int
+    source_id: str
+    sku: str
+    location: str
+    quantity: int
+    ordered: int
+    shipped_quantity: int
+    requested_date: date
+    promise_date: date | None
+    ship_complete: bool
 
 
 @dataclass(frozen=True)
@@ -74,14 +109,59 @@ class AllocationRepository:
         )
         return [_stored(r) for r in rows]
 
-    def allocated_by_source(self, sku: str) -> dict[str, int]:
-        """Units allocated from each supply source of `sku`."""
+    def backlog(
+        self, scope: Sequence[str] | None, today: date, tiers: Sequence[str]
+    ) -> BuiltProblem:
+        """The allocation problem of the open lines of `scope` (None: all), as arrays."""
+        return load_backlog(self.connection, scope, today, tiers)
+
+    def due_from_stock(self, today: date) -> list[DueAllocation]:
+        """Allocations of stock on hand whose line is due (requested on or before today)."""
+        a, lines, customers = orm.allocations, orm.order_lines, orm.customers
         rows = self.connection.execute(
-            select(orm.allocations.c.source_id, func.sum(orm.allocations.c.quantity))
-            .where(orm.allocations.c.sku == sku)
-            .group_by(orm.allocations.c.source_id)
+            select(
+                a.c.id,
+                a.c.line_id,
+                a.c.source_id,
+                a.c.sku,
+                a.c.location,
+                a.c.quantity,
+                lines.c.quantity.label("ordered"),
+                lines.c.shipped_quantity,
+                lines.c.requested_date,
+                lines.c.promise_date,
+                customers.c.ship_complete,
+            )
+            .join(lines, lines.c.line_id == a.c.line_id)
+            .join(customers, customers.c.code == lines.c.customer)
+            .where(
+                a.c.source_id.startswith("OH/"),
+                lines.c.requested_date <= today,
+                lines.c.status.not_in(("cancelled", "shipped")),
+            )
+            .order_by(a.c.line_id, a.c.id)
         )
-        return {r[0]: int(r[1]) for r in rows}
+        return [DueAllocation(**r._mapping) for r in rows]
+
+    def delete_ids(self, ids: Sequence[int]) -> None:
+        """Delete allocation rows by id."""
+        for start in range(0, len(ids), 900):
+            self.connection.execute(
+                delete(orm.allocations).where(
+                    orm.allocations.c.id.in_(list(ids[start : start + 900]))
+                )
+            )
+
+    def allocated_by_sources(self, skus: Sequence[str]) -> dict[str, int]:
+        """Units allocated from each supply source of the given items."""
+        found: dict[str, int] = {}
+        a = orm.allocations
+        for chunk in value_chunks(skus):
+            query = select(a.c.source_id, func.sum(a.c.quantity)).group_by(a.c.source_id)
+            if chunk is not None:
+                query = query.where(a.c.sku.in_(chunk))
+            found.update({r[0]: int(r[1]) for r in self.connection.execute(query)})
+        return found
 
     def add(self, allocations: Iterable[Allocation], phase: str, run_id: str | None) -> None:
         """Store allocations."""
@@ -102,12 +182,26 @@ class AllocationRepository:
             self.connection.execute(insert(orm.allocations), rows)
 
     def add_rows(self, rows: list[dict[str, Any]]) -> None:
-        """Store allocation rows as given (bulk path)."""
-        if rows:
+        """Store allocation rows as given (COPY on PostgreSQL when there are many)."""
+        if len(rows) > 200:
+            insert_rows(
+                self.connection,
+                orm.allocations,
+                ALLOCATION_COLUMNS,
+                (tuple(r[c] for c in ALLOCATION_COLUMNS) for r in rows),
+            )
+        elif rows:
             self.connection.execute(insert(orm.allocations), rows)
 
     def release_lines(self, line_ids: Sequence[int]) -> int:
         """Delete the allocations of the given lines; returns how many rows went."""
+        if len(line_ids) > 900:
+            keys = key_table(self.connection, "tmp_released_lines", line_ids)
+            removed = self.connection.execute(
+                delete(orm.allocations).where(orm.allocations.c.line_id.in_(select(keys.c.key)))
+            ).rowcount
+            drop_temporary(self.connection, keys.name)
+            return removed
         removed = 0
         for start in range(0, len(line_ids), 900):
             chunk = list(line_ids[start : start + 900])
@@ -163,6 +257,21 @@ class AllocationRepository:
     def save_decisions(self, decisions: Sequence[StoredDecision]) -> None:
         """Replace the decision records of these lines."""
         ids = [d.line_id for d in decisions]
+        if len(ids) > 900:
+            keys = key_table(self.connection, "tmp_decided_lines", ids)
+            self.connection.execute(
+                delete(orm.decision_records).where(
+                    orm.decision_records.c.line_id.in_(select(keys.c.key))
+                )
+            )
+            drop_temporary(self.connection, keys.name)
+            insert_rows(
+                self.connection,
+                orm.decision_records,
+                DECISION_COLUMNS,
+                (tuple(getattr(d, c) for c in DECISION_COLUMNS) for d in decisions),
+            )
+            return
         for start in range(0, len(ids), 900):
             chunk = ids[start : start + 900]
             self.connection.execute(

@@ -133,6 +133,12 @@ class MasterDataRepository:
             )
         return created
 
+    def all_skus(self) -> list[str]:
+        """Every SKU, sorted."""
+        return [
+            r[0] for r in self.connection.execute(select(orm.items.c.sku).order_by(orm.items.c.sku))
+        ]
+
     def substitute_links(self) -> list[tuple[str, str]]:
         """(item, substitute) pairs of the whole catalog."""
         rows = self.connection.execute(

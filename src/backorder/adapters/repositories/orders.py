@@ -7,9 +7,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    String,
+    and_,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 
 from backorder.adapters import orm
+from backorder.adapters.bulk import drop_temporary, outcome_table
 from backorder.adapters.repositories.supply import value_chunks
 from backorder.domain.model import LineStatus, Order, OrderLine, PromiseChange
 
@@ -23,6 +36,20 @@ class LineRecord:
     allocated_quantity: int
     backordered_quantity: int
     backordered_since: date | None
+
+
+@dataclass(frozen=True)
+class OutcomeChange:
+    """A line whose promise date or backorder state changed in a bulk update."""
+
+    line_id: int
+    sku: str
+    requested_date: date
+    old_promise: date | None
+    new_promise: date | None
+    was_backordered: bool
+    backordered: int
+    allocated: int
 
 
 @dataclass(frozen=True)
@@ -191,6 +218,120 @@ class OrderRepository:
             )
         old: date | None = row.promise_date
         return old
+
+    def record_outcomes(
+        self,
+        outcomes: Sequence[tuple[int, str, int, int, date | None]],
+        *,
+        today: date,
+        now: datetime,
+        reason: str,
+    ) -> list[OutcomeChange]:
+        """Store many lines' outcomes at once; returns the lines whose promise or backorder
+        state changed (for events)."""
+        lines = orm.order_lines
+        table = outcome_table(self.connection, outcomes)
+        promise_moved = lines.c.promise_date.is_distinct_from(table.c.promise_date)
+        backorder_flipped = (lines.c.backordered_quantity > 0) != (table.c.backordered > 0)
+        changed = self.connection.execute(
+            select(
+                table.c.line_id,
+                lines.c.sku,
+                lines.c.requested_date,
+                lines.c.promise_date,
+                table.c.promise_date.label("new_promise"),
+                lines.c.backordered_quantity,
+                table.c.backordered,
+                table.c.allocated,
+            )
+            .join(lines, lines.c.line_id == table.c.line_id)
+            .where(promise_moved | backorder_flipped)
+        ).all()
+        self.connection.execute(
+            insert(orm.promise_history).from_select(
+                ["line_id", "at", "old_promise_date", "promise_date", "reason"],
+                select(
+                    table.c.line_id,
+                    literal(now, DateTime(timezone=True)),
+                    lines.c.promise_date,
+                    table.c.promise_date,
+                    literal(reason, String()),
+                )
+                .join(lines, lines.c.line_id == table.c.line_id)
+                .where(promise_moved),
+            )
+        )
+        unchanged = (
+            (lines.c.status == table.c.status)
+            & (lines.c.allocated_quantity == table.c.allocated)
+            & (lines.c.backordered_quantity == table.c.backordered)
+            & lines.c.promise_date.is_not_distinct_from(table.c.promise_date)
+        )
+        # Rewriting unchanged rows would cost a new row version each: skip them.
+        self.connection.execute(
+            update(lines)
+            .where(lines.c.line_id == table.c.line_id, ~unchanged)
+            .values(
+                status=table.c.status,
+                allocated_quantity=table.c.allocated,
+                backordered_quantity=table.c.backordered,
+                promise_date=table.c.promise_date,
+                backordered_since=case(
+                    (table.c.backordered > 0, func.coalesce(lines.c.backordered_since, today)),
+                    else_=None,
+                ),
+                updated_at=now,
+            )
+        )
+        drop_temporary(self.connection, table.name)
+        return [
+            OutcomeChange(
+                line_id=r.line_id,
+                sku=r.sku,
+                requested_date=r.requested_date,
+                old_promise=r.promise_date,
+                new_promise=r.new_promise,
+                was_backordered=r.backordered_quantity > 0,
+                backordered=r.backordered,
+                allocated=r.allocated,
+            )
+            for r in changed
+        ]
+
+    def record_shipment(
+        self, line_id: int, quantity: int, location: str, today: date, now: datetime
+    ) -> LineStatus:
+        """Count shipped units on the line (shipped once nothing is left open)."""
+        row = self.connection.execute(
+            select(orm.order_lines).where(orm.order_lines.c.line_id == line_id)
+        ).one()
+        shipped = row.shipped_quantity + quantity
+        done = shipped >= row.quantity
+        status = LineStatus.SHIPPED if done else LineStatus(row.status)
+        self.connection.execute(
+            insert(orm.shipments).values(
+                line_id=line_id,
+                sku=row.sku,
+                location=location,
+                quantity=quantity,
+                shipped_on=today,
+                requested_date=row.requested_date,
+                promise_date=row.promise_date,
+            )
+        )
+        self.connection.execute(
+            update(orm.order_lines)
+            .where(orm.order_lines.c.line_id == line_id)
+            .values(
+                shipped_quantity=shipped,
+                status=status.value,
+                allocated_quantity=max(row.allocated_quantity - quantity, 0),
+                backordered_quantity=0 if done else row.backordered_quantity,
+                backordered_since=None if done else row.backordered_since,
+                updated_at=now,
+            )
+        )
+        return status
 
     def set_quantity(self, line_id: int, quantity: int, now: datetime) -> None:
         """Change the ordered quantity."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -9,6 +10,11 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from backorder.adapters import orm
+from backorder.adapters.bulk import insert_rows
+
+
+def _json_text(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -125,8 +131,25 @@ class PlatformRepository:
         self.connection.execute(delete(table).where(table.c.key == key, table.c.actor == actor))
 
     def append_events(self, events: list[dict[str, Any]]) -> None:
-        """Write events to the outbox in the current transaction."""
-        if events:
+        """Write events to the outbox in the current transaction (COPY when there are many)."""
+        if len(events) > 200:
+            columns = ("event_id", "type", "subject", "data", "occurred_at")
+            insert_rows(
+                self.connection,
+                orm.outbox,
+                columns,
+                (
+                    (
+                        e["event_id"],
+                        e["type"],
+                        e["subject"],
+                        _json_text(e["data"]),
+                        e["occurred_at"],
+                    )
+                    for e in events
+                ),
+            )
+        elif events:
             self.connection.execute(insert(orm.outbox), events)
 
     def events_after(self, position: int, limit: int) -> list[dict[str, Any]]:

@@ -7,148 +7,27 @@ and allocations, so two requests for the same item never both see the same free 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import numpy as np
 
+from backorder.adapters.repositories.allocations import StoredDecision
+from backorder.adapters.repositories.orders import OutcomeChange
 from backorder.domain import events
-from backorder.domain.allocation.builder import BuiltProblem, ProblemInput, build_problem
+from backorder.domain.allocation.builder import BuiltProblem
 from backorder.domain.allocation.engine import allocate
 from backorder.domain.allocation.optimal import objective_of, optimise
 from backorder.domain.allocation.policy import Policy
 from backorder.domain.allocation.problem import day_to_date
-from backorder.domain.allocation.result import AllocationResult, Flag, Phase
-from backorder.domain.model import Customer, LineStatus, OrderLine
-from backorder.domain.promising import Promise, PromiseRequest, free_supply, promise
+from backorder.domain.allocation.result import AllocationResult, Phase
+from backorder.domain.model import LineStatus
 from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.errors import InvalidInputError, NotFoundError
 from backorder.service_layer.unit_of_work import UnitOfWork
 
 SOLVERS = ("priority", "optimal")
-
-
-@dataclass(frozen=True)
-class LineOutcome:
-    """What a line holds after allocation."""
-
-    line_id: int
-    status: LineStatus
-    allocated: int
-    backordered: int
-    promise_date: date | None
-
-
-def home_location(
-    line: OrderLine, customer: Customer, locations: Sequence[str], regions: dict[str, str]
-) -> str:
-    """The DC a line ships from: its own choice, the customer's home, or one in its region."""
-    if line.ship_from:
-        return line.ship_from
-    if customer.home_location:
-        return customer.home_location
-    in_region = [code for code in locations if regions.get(code) == customer.region]
-    return (in_region or list(locations))[0]
-
-
-def promise_line(
-    uow: UnitOfWork, policy: Policy, line: OrderLine, home: str
-) -> tuple[Promise, BuiltProblem]:
-    """ATP for one line against free supply (callers hold the item lock)."""
-    built = build_problem(
-        ProblemInput(
-            locations=uow.master.locations(),
-            lanes=uow.master.lanes(),
-            items=uow.master.items([line.sku]),
-            customers=[],
-            lines=[],
-            supply=uow.supply.sources([line.sku], uow.today),
-            as_of=uow.today,
-        )
-    )
-    used = uow.allocations.allocated_by_source(line.sku)
-    allocated = np.array([used.get(s, 0) for s in built.source_ids], dtype=np.int64)
-    geography = policy.geography
-    answer = promise(
-        built.problem,
-        free_supply(built.problem, allocated),
-        PromiseRequest(line.sku, line.open_quantity, home, line.requested_date),
-        horizon_days=policy.horizon_days,
-        max_sources=geography.max_sources_per_line,
-        max_transfer_days=geography.max_transfer_days,
-        cross_region=geography.cross_region,
-    )
-    return answer, built
-
-
-def allocate_at_intake(uow: UnitOfWork, policy: Policy, line: OrderLine, home: str) -> LineOutcome:
-    """Allocate a new line from free supply at once and record the outcome and events."""
-    answer, built = promise_line(uow, policy, line, home)
-    uow.allocations.add_rows(
-        [
-            {
-                "line_id": line.line_id,
-                # Promised sources carry their row in the item's problem; map to the id.
-                "source_id": built.source_ids[source.source_id],
-                "sku": line.sku,
-                "location": source.location,
-                "quantity": source.quantity,
-                "available_date": source.arrival,
-                "phase": "intake",
-                "run_id": None,
-            }
-            for source in answer.sources
-        ]
-    )
-    allocated = sum(s.quantity for s in answer.sources)
-    on_time = sum(s.quantity for s in answer.sources if s.arrival <= line.requested_date)
-    outcome = _outcome(line, allocated, line.open_quantity - on_time, answer.promise_date)
-    _record_outcome(uow, line, outcome, reason="allocated at order intake")
-    return outcome
-
-
-def _outcome(
-    line: OrderLine, allocated: int, backordered: int, promise_date: date | None
-) -> LineOutcome:
-    quantity = line.open_quantity
-    if allocated >= quantity:
-        status = LineStatus.ALLOCATED
-    elif allocated > 0:
-        status = LineStatus.PARTIALLY_ALLOCATED
-    else:
-        status = LineStatus.BACKORDERED
-    return LineOutcome(line.line_id, status, allocated, max(backordered, 0), promise_date)
-
-
-def _record_outcome(uow: UnitOfWork, line: OrderLine, outcome: LineOutcome, reason: str) -> None:
-    before = uow.orders.record_outcome(
-        line.line_id,
-        status=outcome.status,
-        allocated=outcome.allocated,
-        backordered=outcome.backordered,
-        promise_date=outcome.promise_date,
-        today=uow.today,
-        now=uow.clock.now(),
-        reason=reason,
-    )
-    if outcome.backordered:
-        uow.record(
-            events.LineBackordered(
-                line_id=line.line_id,
-                sku=line.sku,
-                backordered_quantity=outcome.backordered,
-                requested_date=line.requested_date,
-                promise_date=outcome.promise_date,
-            )
-        )
-    elif outcome.promise_date is not None and before is None:
-        uow.record(
-            events.LineAllocated(line.line_id, line.sku, outcome.allocated, outcome.promise_date)
-        )
-    if before is not None and before != outcome.promise_date:
-        uow.record(events.LineRepromised(line.line_id, before, outcome.promise_date, reason))
 
 
 # -- allocation runs -------------------------------------------------------------------
@@ -179,50 +58,115 @@ def substitution_closure(links: Sequence[tuple[str, str]], skus: Sequence[str]) 
     return sorted(seen)
 
 
-def load_problem(
-    uow: UnitOfWork, skus: Sequence[str] | None
-) -> tuple[BuiltProblem, list[OrderLine]]:
-    """The allocation problem of some items (and their substitutes), or of everything."""
-    scope = None if skus is None else substitution_closure(uow.master.substitute_links(), skus)
-    items = uow.master.items(scope)
-    lines = uow.orders.open_lines_of(scope)
-    held = uow.allocations.of_lines([line.line_id for line in lines])
-    customers = uow.master.customers(sorted({line.customer for line in lines}))
-    built = build_problem(
-        ProblemInput(
-            locations=uow.master.locations(),
-            lanes=uow.master.lanes(),
-            items=items,
-            customers=customers,
-            lines=lines,
-            supply=uow.supply.sources(scope, uow.today),
-            as_of=uow.today,
-            previous=[h.allocation for h in held],
-        )
-    )
-    return built, lines
+def partitions(skus: Sequence[str], links: Sequence[tuple[str, str]], size: int) -> list[list[str]]:
+    """Items in groups of about `size`, never splitting items linked by substitution.
+
+    Items are independent unless linked, so each group can be allocated in a transaction
+    of its own: locks are held briefly and memory stays bounded.
+    """
+    parent = {sku: sku for sku in skus}
+
+    def root(sku: str) -> str:
+        while parent[sku] != sku:
+            parent[sku] = parent[parent[sku]]
+            sku = parent[sku]
+        return sku
+
+    for a, b in links:
+        if a in parent and b in parent:
+            ra, rb = root(a), root(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[str, list[str]] = {}
+    for sku in sorted(parent):
+        groups.setdefault(root(sku), []).append(sku)
+    chunks: list[list[str]] = [[]]
+    for group in groups.values():
+        if chunks[-1] and len(chunks[-1]) + len(group) > size:
+            chunks.append([])
+        chunks[-1].extend(group)
+    return [chunk for chunk in chunks if chunk]
+
+
+def load_problem(uow: UnitOfWork, policy: Policy, scope: Sequence[str]) -> BuiltProblem:
+    """Lock the items of `scope`, then read their allocation problem (in that order)."""
+    uow.lock_items(scope)
+    return uow.allocations.backlog(scope, uow.today, policy.tiers)
+
+
+PARTITION_ITEMS = 20_000
+_SUMMED = (
+    "lines",
+    "ordered_units",
+    "allocated_units",
+    "substituted_units",
+    "short_units",
+    "late_units",
+    "backordered_units",
+    "fully_allocated_lines",
+    "backordered_lines",
+    "rationed_lines",
+    "ship_complete_released_lines",
+    "win_not_confirmed_lines",
+)
+
+
+def _merge(summaries: Sequence[dict[str, Any]], solver: str, policy: str) -> dict[str, Any]:
+    merged: dict[str, Any] = {"solver": solver, "policy": policy}
+    for key in _SUMMED:
+        merged[key] = sum(int(s.get(key, 0)) for s in summaries)
+    for key in ("objective", "priority_objective"):
+        values = [s[key] for s in summaries if s.get(key) is not None]
+        merged[key] = sum(values) if values else None
+    ordered, lines = merged["ordered_units"], merged["lines"]
+    on_time = merged["allocated_units"] - merged["late_units"]
+    merged["unit_fill_rate"] = on_time / ordered if ordered else 1.0
+    merged["line_fill_rate"] = (lines - merged["backordered_lines"]) / lines if lines else 1.0
+    merged["partitions"] = len(summaries)
+    return merged
 
 
 def run_allocation(
-    ctx: ServiceContext, *, skus: Sequence[str] | None, solver: str, actor: str
+    ctx: ServiceContext,
+    *,
+    skus: Sequence[str] | None,
+    solver: str,
+    actor: str,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RunSummary:
-    """Allocate all open lines of some items (or all items) and store the decisions."""
+    """Allocate all open lines of some items (or all items) and store the decisions.
+
+    The scope is split into partitions of items (substitution groups kept whole), each
+    allocated and stored in its own transaction with its items locked.
+    """
     if solver not in SOLVERS:
         raise InvalidInputError("solver", f"must be one of {', '.join(SOLVERS)}")
     policy = ctx.policy
+    policy_name = f"{policy.name} v{policy.version}"
     run_id = uuid.uuid4().hex
     with ctx.unit_of_work() as uow:
         if skus is not None:
             missing = sorted(set(skus) - uow.master.known_skus(skus))
             if missing:
                 raise NotFoundError(f"items: unknown SKUs {missing[:10]}")
-        policy_name = f"{policy.name} v{policy.version}"
+        links = uow.master.substitute_links()
+        scope = uow.master.all_skus() if skus is None else substitution_closure(links, skus)
         uow.allocations.start_run(
             run_id, solver, policy_name, ",".join(skus or []), actor, uow.clock.now()
         )
-        built, lines = load_problem(uow, skus)
-        uow.lock_items(built.problem.catalog.skus)
-        summary = apply_result(uow, built, lines, policy, solver, run_id)
+        uow.commit()
+    parts = partitions(scope, links, PARTITION_ITEMS)
+    summaries = []
+    for done, part in enumerate(parts, start=1):
+        with ctx.unit_of_work() as uow:
+            built = load_problem(uow, policy, part)
+            if len(built.problem.demand):
+                summaries.append(apply_result(uow, built, policy, solver, run_id))
+            uow.commit()
+        if progress is not None:
+            progress(done, len(parts))
+    summary = _merge(summaries, solver, policy_name)
+    with ctx.unit_of_work() as uow:
         uow.allocations.finish_run(run_id, summary, uow.clock.now())
         uow.record(
             events.AllocationCompleted(
@@ -248,7 +192,6 @@ def run_allocation(
 def apply_result(
     uow: UnitOfWork,
     built: BuiltProblem,
-    lines: Sequence[OrderLine],
     policy: Policy,
     solver: str,
     run_id: str,
@@ -265,18 +208,61 @@ def apply_result(
     else:
         result = allocate(built.problem, policy)
         summary = result.summary() | {"objective": objective_of(result)}
-    by_id = {line.line_id: line for line in lines}
-    line_ids = [int(i) for i in built.problem.demand.line_id]
+    line_ids = built.problem.demand.line_id.tolist()
     uow.allocations.release_lines(line_ids)
     uow.allocations.add_rows(_allocation_rows(built, result, run_id))
     uow.allocations.save_decisions(_decisions(built, result, run_id, uow))
-    for row, line_id in enumerate(line_ids):
-        line = by_id[line_id]
-        covered = int(result.allocated[row] + result.substituted[row])
-        promise_date = day_to_date(int(result.promise_day[row]))
-        outcome = _outcome(line, covered, int(result.backordered[row]), promise_date)
-        _record_outcome(uow, line, outcome, reason=f"allocation run {run_id[:8]} ({solver})")
+    quantity = built.problem.demand.quantity
+    covered = result.allocated + result.substituted
+    status = np.where(
+        covered >= quantity,
+        LineStatus.ALLOCATED.value,
+        np.where(covered > 0, LineStatus.PARTIALLY_ALLOCATED.value, LineStatus.BACKORDERED.value),
+    )
+    promise_dates = {d: day_to_date(d) for d in np.unique(result.promise_day).tolist()}
+    outcomes = list(
+        zip(
+            line_ids,
+            status.tolist(),
+            covered.tolist(),
+            result.backordered.tolist(),
+            [promise_dates[d] for d in result.promise_day.tolist()],
+            strict=True,
+        )
+    )
+    reason = f"allocation run {run_id[:8]} ({solver})"
+    changes = uow.orders.record_outcomes(
+        outcomes, today=uow.today, now=uow.clock.now(), reason=reason
+    )
+    for change in changes:
+        record_change_events(uow, change, reason)
     return summary
+
+
+def record_change_events(uow: UnitOfWork, change: OutcomeChange, reason: str) -> None:
+    """Events for a line whose promise or backorder state changed."""
+    if change.backordered and not change.was_backordered:
+        uow.record(
+            events.LineBackordered(
+                line_id=change.line_id,
+                sku=change.sku,
+                backordered_quantity=change.backordered,
+                requested_date=change.requested_date,
+                promise_date=change.new_promise,
+            )
+        )
+    elif (
+        not change.backordered
+        and change.new_promise
+        and (change.was_backordered or change.old_promise is None)
+    ):
+        uow.record(
+            events.LineAllocated(change.line_id, change.sku, change.allocated, change.new_promise)
+        )
+    if change.old_promise != change.new_promise and change.old_promise is not None:
+        uow.record(
+            events.LineRepromised(change.line_id, change.old_promise, change.new_promise, reason)
+        )
 
 
 _PHASES = {p.value: p.name.lower() for p in Phase}
@@ -292,30 +278,39 @@ def _allocation_rows(
         problem.network,
         problem.catalog,
     )
-    rows = []
-    for i in range(len(result.piece_line)):
-        source = int(result.piece_source[i])
-        day = day_to_date(int(result.piece_day[i]))
-        rows.append(
-            {
-                "line_id": int(demand.line_id[result.piece_line[i]]),
-                "source_id": built.source_ids[source],
-                "sku": catalog.skus[int(supply.item[source])],
-                "location": network.locations[int(supply.location[source])],
-                "quantity": int(result.piece_quantity[i]),
-                "available_date": day,
-                "phase": _PHASES[int(result.piece_phase[i])],
-                "run_id": run_id,
-            }
+    sources = result.piece_source
+    line_ids = demand.line_id[result.piece_line].tolist()
+    source_ids = [built.source_ids[s] for s in sources.tolist()]
+    skus = [catalog.skus[i] for i in supply.item[sources].tolist()]
+    locations = [network.locations[i] for i in supply.location[sources].tolist()]
+    days = {d: day_to_date(d) for d in np.unique(result.piece_day).tolist()}
+    return [
+        {
+            "line_id": line_id,
+            "source_id": source_id,
+            "sku": sku,
+            "location": location,
+            "quantity": quantity,
+            "available_date": days[day],
+            "phase": _PHASES[phase],
+            "run_id": run_id,
+        }
+        for line_id, source_id, sku, location, quantity, day, phase in zip(
+            line_ids,
+            source_ids,
+            skus,
+            locations,
+            result.piece_quantity.tolist(),
+            result.piece_day.tolist(),
+            result.piece_phase.tolist(),
+            strict=True,
         )
-    return rows
+    ]
 
 
 def _decisions(
     built: BuiltProblem, result: AllocationResult, run_id: str, uow: UnitOfWork
-) -> list[Any]:
-    from backorder.adapters.repositories.allocations import StoredDecision
-
+) -> list[StoredDecision]:
     problem, policy = built.problem, result.policy
     demand, catalog, network = problem.demand, problem.catalog, problem.network
     now = uow.clock.now()
@@ -323,55 +318,82 @@ def _decisions(
         ", then ".join(k.describe() for k in policy.sort_keys_of(s)) + ", then line id"
         for s in policy.segments
     ]
-    decisions = []
-    for row in range(len(demand)):
-        segment_index = int(result.ranking.segment[row])
-        segment = policy.segments[segment_index]
-        offered = int(result.offered_item[row])
-        decisions.append(
-            StoredDecision(
-                line_id=int(demand.line_id[row]),
-                run_id=run_id,
-                sku=catalog.skus[int(demand.item[row])],
-                home_location=network.locations[int(demand.home[row])],
-                rank=int(result.item_rank[row]),
-                competing_lines=int(result.item_lines[row]),
-                segment=segment.name,
-                strategy=segment.strategy.value,
-                rule=rules[segment_index],
-                allocated=int(result.allocated[row]),
-                substituted=int(result.substituted[row]),
-                ring_fenced=int(result.ring_fenced[row]),
-                short=int(result.short[row]),
-                late=int(result.late[row]),
-                promise_date=day_to_date(int(result.promise_day[row])),
-                cover_date=day_to_date(int(result.cover_day[row])),
-                offered_sku=catalog.skus[offered] if offered >= 0 else None,
-                flags=int(result.flags[row]),
-                decided_at=now,
-            )
+    names = [s.name for s in policy.segments]
+    strategies = [s.strategy.value for s in policy.segments]
+    dates = {d: day_to_date(d) for d in np.unique(np.r_[result.promise_day, result.cover_day])}
+    columns = zip(
+        demand.line_id.tolist(),
+        demand.item.tolist(),
+        demand.home.tolist(),
+        result.item_rank.tolist(),
+        result.item_lines.tolist(),
+        result.ranking.segment.tolist(),
+        result.allocated.tolist(),
+        result.substituted.tolist(),
+        result.ring_fenced.tolist(),
+        result.short.tolist(),
+        result.late.tolist(),
+        result.promise_day.tolist(),
+        result.cover_day.tolist(),
+        result.offered_item.tolist(),
+        result.flags.tolist(),
+        strict=True,
+    )
+    return [
+        StoredDecision(
+            line_id=line_id,
+            run_id=run_id,
+            sku=catalog.skus[item],
+            home_location=network.locations[home],
+            rank=rank,
+            competing_lines=competing,
+            segment=names[segment],
+            strategy=strategies[segment],
+            rule=rules[segment],
+            allocated=allocated,
+            substituted=substituted,
+            ring_fenced=fenced,
+            short=short,
+            late=late,
+            promise_date=dates[promise],
+            cover_date=dates[cover],
+            offered_sku=catalog.skus[offered] if offered >= 0 else None,
+            flags=flags,
+            decided_at=now,
         )
-    return decisions
+        for (
+            line_id,
+            item,
+            home,
+            rank,
+            competing,
+            segment,
+            allocated,
+            substituted,
+            fenced,
+            short,
+            late,
+            promise,
+            cover,
+            offered,
+            flags,
+        ) in columns
+    ]
 
 
 def reallocate_items(
     uow: UnitOfWork, policy: Policy, skus: Sequence[str], reason: str
 ) -> dict[str, Any]:
     """Incremental reallocation of some items inside the caller's unit of work."""
-    built, lines = load_problem(uow, skus)
+    scope = substitution_closure(uow.master.substitute_links(), skus)
+    built = load_problem(uow, policy, scope)
     if not len(built.problem.demand):
         return {"lines": 0}
-    uow.lock_items(built.problem.catalog.skus)
     run_id = uuid.uuid4().hex
     policy_name = f"{policy.name} v{policy.version}"
     uow.allocations.start_run(
         run_id, "priority", policy_name, ",".join(skus), reason, uow.clock.now()
     )
-    summary = apply_result(uow, built, lines, policy, "priority", run_id)
+    summary = apply_result(uow, built, policy, "priority", run_id)
     uow.allocations.finish_run(run_id, summary, uow.clock.now())
     return summary
-
-
-def flagged(flags: int, flag: Flag) -> bool:
-    """True when `flag` is set in the stored flag bits."""
-    return bool(flags & flag)

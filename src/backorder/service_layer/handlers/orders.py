@@ -9,12 +9,8 @@ from dataclasses import dataclass
 from backorder.domain.model import LineStatus, Order, OrderLine
 from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.errors import ConflictError, InvalidInputError, NotFoundError
-from backorder.service_layer.handlers.allocation import (
-    LineOutcome,
-    allocate_at_intake,
-    home_location,
-    reallocate_items,
-)
+from backorder.service_layer.handlers.allocation import reallocate_items, record_change_events
+from backorder.service_layer.handlers.intake import LineOutcome, allocate_lines, home_location
 from backorder.service_layer.unit_of_work import UnitOfWork
 
 
@@ -45,55 +41,78 @@ def _check_order(uow: UnitOfWork, order: Order) -> None:
 
 
 def place_orders(ctx: ServiceContext, orders: Sequence[Order], actor: str) -> list[PlacedOrder]:
-    """Accept orders in one transaction; each line is allocated against ATP at once."""
+    """Accept orders in one transaction; each line is allocated against ATP at once.
+
+    Lines are served in the order given (first come, first served against free supply);
+    allocation runs later rank them by policy.
+    """
     with ctx.unit_of_work() as uow:
-        placed = [_place(uow, ctx, order, actor) for order in orders]
+        for order in orders:
+            _check_order(uow, order)
+        if len({order.order_id for order in orders}) != len(orders):
+            raise ConflictError("order_id: the same order id appears twice in the batch")
+        # Lock before reading supply: no other request can take the same free units.
+        uow.lock_items(sorted({line.sku for order in orders for line in order.lines}))
+        locations = uow.master.locations()
+        regions = {loc.code: loc.region for loc in locations}
+        codes = [loc.code for loc in locations]
+        customers = {c.code: c for c in uow.master.customers(sorted({o.customer for o in orders}))}
+        stored: list[tuple[OrderLine, str]] = []
+        for order in orders:
+            line_ids = uow.orders.add_order(order, uow.clock.now())
+            for line, line_id in zip(order.lines, line_ids, strict=True):
+                placed = dataclasses.replace(
+                    line, line_id=line_id, order_id=order.order_id, customer=order.customer
+                )
+                stored.append(
+                    (placed, home_location(placed, customers[order.customer], codes, regions))
+                )
+        outcomes = allocate_lines(uow, ctx.policy, stored)
+        reason = "allocated at order intake"
+        changes = uow.orders.record_outcomes(
+            [
+                (o.line_id, o.status.value, o.allocated, o.backordered, o.promise_date)
+                for o in outcomes
+            ],
+            today=uow.today,
+            now=uow.clock.now(),
+            reason=reason,
+        )
+        for change in changes:
+            record_change_events(uow, change, reason)
+        by_line = {o.line_id: o for o in outcomes}
+        placed_orders = []
+        position = 0
+        for order in orders:
+            mine = outcomes[position : position + len(order.lines)]
+            position += len(order.lines)
+            uow.platform.audit(
+                actor=actor,
+                action="order.placed",
+                subject=f"order/{order.order_id}",
+                before=None,
+                after={
+                    "customer": order.customer,
+                    "lines": [
+                        {
+                            "line_id": o.line_id,
+                            "sku": line.sku,
+                            "quantity": line.quantity,
+                            "status": by_line[o.line_id].status.value,
+                        }
+                        for line, o in zip(order.lines, mine, strict=True)
+                    ],
+                },
+                now=uow.clock.now(),
+            )
+            placed_orders.append(PlacedOrder(order.order_id, tuple(mine)))
         uow.commit()
-    return placed
+    return placed_orders
 
 
 def place_order(ctx: ServiceContext, order: Order, actor: str) -> PlacedOrder:
     """Accept an order; each line is allocated against available-to-promise at once."""
     return place_orders(ctx, [order], actor)[0]
-
-
-def _place(uow: UnitOfWork, ctx: ServiceContext, order: Order, actor: str) -> PlacedOrder:
-    _check_order(uow, order)
-    # Lock before reading supply: no other request can take the same free units.
-    uow.lock_items(sorted({line.sku for line in order.lines}))
-    customer = uow.master.customer(order.customer)
-    assert customer is not None
-    locations = uow.master.locations()
-    regions = {loc.code: loc.region for loc in locations}
-    codes = [loc.code for loc in locations]
-    line_ids = uow.orders.add_order(order, uow.clock.now())
-    outcomes = []
-    for line, line_id in zip(order.lines, line_ids, strict=True):
-        stored = dataclasses.replace(
-            line, line_id=line_id, order_id=order.order_id, customer=order.customer
-        )
-        home = home_location(stored, customer, codes, regions)
-        outcomes.append(allocate_at_intake(uow, ctx.policy, stored, home))
-    uow.platform.audit(
-        actor=actor,
-        action="order.placed",
-        subject=f"order/{order.order_id}",
-        before=None,
-        after={
-            "customer": order.customer,
-            "lines": [
-                {
-                    "line_id": o.line_id,
-                    "sku": line.sku,
-                    "quantity": line.quantity,
-                    "status": o.status.value,
-                }
-                for line, o in zip(order.lines, outcomes, strict=True)
-            ],
-        },
-        now=uow.clock.now(),
-    )
-    return PlacedOrder(order.order_id, tuple(outcomes))
 
 
 def _open_line(uow: UnitOfWork, line_id: int) -> OrderLine:

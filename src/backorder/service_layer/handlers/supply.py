@@ -172,6 +172,8 @@ def confirm_po_line(
     confirmed_date: date,
     quantity: int | None,
     actor: str,
+    *,
+    reallocate: bool = True,
 ) -> None:
     """Supplier acknowledgement (855): the date (and quantity) the supplier commits to."""
     with ctx.unit_of_work() as uow:
@@ -190,12 +192,49 @@ def confirm_po_line(
             after={"confirmed_date": confirmed_date.isoformat(), "quantity": quantity},
             now=uow.clock.now(),
         )
-        reallocate_items(uow, ctx.policy, [line.sku], reason=f"supplier confirmed {po_number}")
+        if reallocate:
+            reallocate_items(uow, ctx.policy, [line.sku], reason=f"supplier confirmed {po_number}")
+        uow.commit()
+
+
+def record_ship_notice(
+    ctx: ServiceContext,
+    po_number: str,
+    line_number: int,
+    quantity: int,
+    expected_date: date,
+    actor: str,
+    *,
+    reallocate: bool = True,
+) -> None:
+    """Supplier ship notice (856): the units are on their way, due on `expected_date`."""
+    if quantity <= 0:
+        raise InvalidInputError("quantity", "must be greater than 0")
+    with ctx.unit_of_work() as uow:
+        line = _po_line(uow, po_number, line_number)
+        uow.lock_items([line.sku])
+        uow.supply.mark_shipped(line.source_id, expected_date, uow.clock.now())
+        uow.platform.audit(
+            actor=actor,
+            action="purchase_order.shipped",
+            subject=f"purchase-order/{po_number}/{line_number}",
+            before={"due_date": line.due_date.isoformat(), "confirmation": line.confirmation.value},
+            after={"expected_date": expected_date.isoformat(), "quantity": quantity},
+            now=uow.clock.now(),
+        )
+        if reallocate:
+            reallocate_items(uow, ctx.policy, [line.sku], reason=f"ship notice for {po_number}")
         uow.commit()
 
 
 def receive(
-    ctx: ServiceContext, po_number: str, line_number: int, quantity: int, actor: str
+    ctx: ServiceContext,
+    po_number: str,
+    line_number: int,
+    quantity: int,
+    actor: str,
+    *,
+    reallocate: bool = True,
 ) -> int:
     """Goods receipt against a PO line: stock rises, allocations follow, the item is reallocated.
 
@@ -222,6 +261,7 @@ def receive(
             },
             now=uow.clock.now(),
         )
-        reallocate_items(uow, ctx.policy, [line.sku], reason=f"receipt on {po_number}")
+        if reallocate:
+            reallocate_items(uow, ctx.policy, [line.sku], reason=f"receipt on {po_number}")
         uow.commit()
     return max(line.open_quantity - quantity, 0)
