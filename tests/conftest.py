@@ -45,10 +45,11 @@ def require_service(name: str, host: str, port: int) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_database(worker_id: str) -> Iterator[str]:
-    """A migrated PostgreSQL database of its own for this test worker."""
+def postgres_database(worker_id: str, testrun_uid: str) -> Iterator[str]:
+    """A migrated PostgreSQL database of its own for this test run and worker."""
     require_service("PostgreSQL", POSTGRES_HOST, POSTGRES_PORT)
-    name = f"backorder_test_{worker_id}".replace("-", "_")
+    # Unique per run as well as per worker: two test runs on one server never collide.
+    name = f"backorder_test_{testrun_uid[:10]}_{worker_id}".replace("-", "_").lower()
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

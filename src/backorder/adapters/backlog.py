@@ -56,6 +56,21 @@ def _rows(connection: Connection, sql: str) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in cursor.fetchall()]
 
 
+def _select_in(
+    connection: Connection, sql: str, column: str, values: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """Rows of `sql` whose `column` is one of `values` (fetched in chunks)."""
+    found: list[tuple[Any, ...]] = []
+    postgres = is_postgres(connection)
+    for start in range(0, len(values), 900):
+        chunk = list(values[start : start + 900])
+        marks = ", ".join(["%s" if postgres else "?"] * len(chunk))
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute(f"{sql} WHERE {column} IN ({marks})", chunk)
+        found.extend(tuple(row) for row in cursor.fetchall())
+    return found
+
+
 def _columns(rows: list[tuple[Any, ...]], width: int) -> list[tuple[Any, ...]]:
     if not rows:
         return [() for _ in range(width)]
@@ -207,9 +222,11 @@ def _customer_facts(
 ) -> dict[str, Any]:
     rows = {
         r[0]: r
-        for r in _rows(
+        for r in _select_in(
             connection,
             "SELECT code, tier, region, home_location, ship_complete, substitution FROM customers",
+            "code",
+            names,
         )
     }
     location_code = {code: i for i, code in enumerate(network.locations)}
@@ -290,9 +307,11 @@ def _commitments(
     customer_code = {c: i for i, c in enumerate(customer_names)}
     rows = [
         (customer_code[c], item_code[s], q, _PERIODS.get(p, 1))
-        for c, s, q, p in _rows(
+        for c, s, q, p in _select_in(
             connection,
             "SELECT customer, sku, quantity_per_period, period FROM contract_commitments",
+            "customer",
+            customer_names,
         )
         if c in customer_code and s in item_code
     ]

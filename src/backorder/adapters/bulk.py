@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Connection, Date, Integer, MetaData, String, Table, text
@@ -34,7 +33,6 @@ def insert_rows(
                 copy.write_row(row)
                 count += 1
         return count
-    rows = (tuple(_sqlite_value(v) for v in row) for row in rows)
     placeholders = ", ".join("?" for _ in columns)
     names = ", ".join(f'"{c}"' for c in columns)
     statement = f'INSERT INTO "{table.name}" ({names}) VALUES ({placeholders})'
@@ -44,15 +42,6 @@ def insert_rows(
         cursor.executemany(statement, batch)
         count += len(batch)
     return count
-
-
-def _sqlite_value(value: Any) -> Any:
-    # Stored the way SQLAlchemy's SQLite types store them (it reads them back alike).
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
 
 
 def key_table(connection: Connection, name: str, keys: Iterable[int]) -> Table:

@@ -9,6 +9,9 @@ taken in SKU order (see the repositories).
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -40,7 +43,20 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
+def _sqlite_datetime(value: datetime) -> str:
+    return value.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _sqlite_date(value: date) -> str:
+    return value.isoformat()
+
+
 def _configure_sqlite(engine: Engine) -> None:
+    # Bulk inserts bypass SQLAlchemy's type processing: teach the driver to store dates and
+    # times exactly as SQLAlchemy's SQLite types do (and read them back).
+    sqlite3.register_adapter(datetime, _sqlite_datetime)
+    sqlite3.register_adapter(date, _sqlite_date)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN (pysqlite would defer it until a write).
@@ -75,6 +91,8 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade_schema(engine: Engine) -> None:
     """Bring the database to the newest migration (idempotent)."""
+    # Alembic narrates every migration step at INFO; that is noise on a command line.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     command.upgrade(alembic_config(engine), "head")
 
 

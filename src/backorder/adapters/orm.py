@@ -221,6 +221,7 @@ allocations = Table(
 )
 Index("ix_allocations_line", allocations.c.line_id)
 Index("ix_allocations_sku_source", allocations.c.sku, allocations.c.source_id)
+Index("ix_allocations_source", allocations.c.source_id)
 
 shipments = Table(
     "shipments",

@@ -192,10 +192,10 @@ def _take(
 
 
 def _item_code(problem: AllocationProblem, sku: str) -> int:
-    try:
-        return problem.catalog.skus.index(sku)
-    except ValueError:
-        raise DomainError(f"item: unknown SKU {sku!r}") from None
+    code = problem.catalog.code_of(sku)
+    if code is None:
+        raise DomainError(f"item: unknown SKU {sku!r}")
+    return code
 
 
 def _date(day: int) -> date:

@@ -61,6 +61,7 @@ class UnitOfWork(abc.ABC):
     def commit(self) -> None:
         """Make every change of this unit durable, events included."""
         self.platform.append_events([_outbox_row(e, self.clock.now()) for e in self._events])
+        self.platform.flush()
         self._commit()
         self._committed_events.extend(self._events)
         self._events = []

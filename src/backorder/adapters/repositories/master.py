@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from backorder.adapters import orm
 from backorder.adapters.repositories.supply import value_chunks
@@ -33,6 +33,36 @@ def _upsert(
         return False
     connection.execute(insert(table).values(**key, **values))
     return True
+
+
+def _save_many(
+    connection: Connection, table: Any, key: str, rows: Sequence[dict[str, Any]]
+) -> list[bool]:
+    """Update existing rows and insert new ones (by `key`), in two bulk statements."""
+    keys = [row[key] for row in rows]
+    existing: set[Any] = set()
+    for chunk in value_chunks(keys):
+        assert chunk is not None
+        existing.update(
+            r[0] for r in connection.execute(select(table.c[key]).where(table.c[key].in_(chunk)))
+        )
+    updates = [
+        {f"k_{key}": row[key], **{f"v_{n}": v for n, v in row.items() if n != key}}
+        for row in rows
+        if row[key] in existing
+    ]
+    if updates:
+        columns = [n for n in rows[0] if n != key]
+        statement = (
+            update(table)
+            .where(table.c[key] == bindparam(f"k_{key}"))
+            .values({n: bindparam(f"v_{n}") for n in columns})
+        )
+        connection.execute(statement, updates)
+    inserts = [row for row in rows if row[key] not in existing]
+    if inserts:
+        connection.execute(insert(table), inserts)
+    return [row[key] not in existing for row in rows]
 
 
 class MasterDataRepository:
@@ -138,6 +168,86 @@ class MasterDataRepository:
         return [
             r[0] for r in self.connection.execute(select(orm.items.c.sku).order_by(orm.items.c.sku))
         ]
+
+    def save_items(self, items: Sequence[Item]) -> list[bool]:
+        """Create or update many items and replace their substitutes; True where created."""
+        created = _save_many(
+            self.connection,
+            orm.items,
+            "sku",
+            [
+                {
+                    "sku": item.sku,
+                    "description": item.description,
+                    "uom": item.uom,
+                    "unit_cost": item.unit_cost,
+                    "list_price": item.list_price,
+                    "product_line": item.product_line,
+                    "item_group": item.item_group,
+                    "supplier": item.supplier,
+                    "order_multiple": item.order_multiple,
+                    "safety_stock": item.safety_stock,
+                }
+                for item in items
+            ],
+        )
+        subs = orm.item_substitutes
+        for chunk in value_chunks([item.sku for item in items]):
+            assert chunk is not None
+            self.connection.execute(delete(subs).where(subs.c.sku.in_(chunk)))
+        rows = [
+            {
+                "sku": item.sku,
+                "position": position,
+                "substitute_sku": s.sku,
+                "factor": s.factor,
+                "requires_acceptance": s.requires_acceptance,
+            }
+            for item in items
+            for position, s in enumerate(item.substitutes)
+        ]
+        if rows:
+            self.connection.execute(insert(subs), rows)
+        return created
+
+    def save_customers(self, customers: Sequence[Customer]) -> list[bool]:
+        """Create or update many customers and replace their contracts; True where created."""
+        created = _save_many(
+            self.connection,
+            orm.customers,
+            "code",
+            [
+                {
+                    "code": c.code,
+                    "name": c.name,
+                    "tier": c.tier.value,
+                    "region": c.region,
+                    "home_location": c.home_location,
+                    "ship_complete": c.ship_complete,
+                    "substitution": c.substitution.value,
+                    "notification_channel": c.notification_channel,
+                    "email": c.email,
+                }
+                for c in customers
+            ],
+        )
+        commitments = orm.contract_commitments
+        for chunk in value_chunks([c.code for c in customers]):
+            assert chunk is not None
+            self.connection.execute(delete(commitments).where(commitments.c.customer.in_(chunk)))
+        rows = [
+            {
+                "customer": c.code,
+                "sku": k.sku,
+                "quantity_per_period": k.quantity_per_period,
+                "period": k.period.value,
+            }
+            for c in customers
+            for k in c.contracts
+        ]
+        if rows:
+            self.connection.execute(insert(commitments), rows)
+        return created
 
     def substitute_links(self) -> list[tuple[str, str]]:
         """(item, substitute) pairs of the whole catalog."""

@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     String,
     and_,
+    bindparam,
     case,
     func,
     insert,
@@ -39,6 +40,16 @@ class LineRecord:
 
 
 @dataclass(frozen=True)
+class ShippedPiece:
+    """Units of one line shipped from one DC."""
+
+    line_id: int
+    sku: str
+    location: str
+    quantity: int
+
+
+@dataclass(frozen=True)
 class OutcomeChange:
     """A line whose promise date or backorder state changed in a bulk update."""
 
@@ -63,6 +74,23 @@ class BackorderFilter:
     min_age_days: int | None = None
     max_age_days: int | None = None
     today: date | None = None
+
+
+_ADD_ORDER = insert(orm.orders)
+_ADD_SHIPMENT = insert(orm.shipments)
+_SHIP_LINE = (
+    update(orm.order_lines)
+    .where(orm.order_lines.c.line_id == bindparam("k_line_id"))
+    .values(
+        shipped_quantity=bindparam("v_shipped_quantity"),
+        status=bindparam("v_status"),
+        allocated_quantity=bindparam("v_allocated_quantity"),
+        backordered_quantity=bindparam("v_backordered_quantity"),
+        backordered_since=bindparam("v_backordered_since"),
+        updated_at=bindparam("v_updated_at"),
+    )
+)
+_ADD_LINES = insert(orm.order_lines)
 
 
 def _line(row: Any, history: Sequence[PromiseChange] = ()) -> OrderLine:
@@ -108,37 +136,52 @@ class OrderRepository:
         ).first()
         return found is not None
 
+    def existing_orders(self, order_ids: Sequence[str]) -> set[str]:
+        """Which of the order ids are already stored."""
+        found: set[str] = set()
+        for chunk in value_chunks(order_ids):
+            assert chunk is not None
+            found.update(
+                r[0]
+                for r in self.connection.execute(
+                    select(orm.orders.c.order_id).where(orm.orders.c.order_id.in_(chunk))
+                )
+            )
+        return found
+
     def add_order(self, order: Order, now: datetime) -> list[int]:
         """Store an order and its lines (line ids assigned by the database)."""
         self.connection.execute(
-            insert(orm.orders).values(
-                order_id=order.order_id, customer=order.customer, ordered_at=order.ordered_at
-            )
+            _ADD_ORDER,
+            {
+                "order_id": order.order_id,
+                "customer": order.customer,
+                "ordered_at": order.ordered_at,
+            },
         )
-        ids = []
-        for number, line in enumerate(order.lines, start=1):
-            result = self.connection.execute(
-                insert(orm.order_lines)
-                .values(
-                    order_id=order.order_id,
-                    line_number=number,
-                    customer=order.customer,
-                    sku=line.sku,
-                    quantity=line.quantity,
-                    shipped_quantity=line.shipped_quantity,
-                    requested_date=line.requested_date,
-                    unit_price=line.unit_price,
-                    unit_cost=line.unit_cost,
-                    ship_from=line.ship_from,
-                    order_type=line.order_type,
-                    ordered_at=order.ordered_at,
-                    status=LineStatus.OPEN.value,
-                    updated_at=now,
-                )
-                .returning(orm.order_lines.c.line_id)
-            )
-            ids.append(int(result.scalar_one()))
-        return ids
+        rows = [
+            {
+                "order_id": order.order_id,
+                "line_number": number,
+                "customer": order.customer,
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "shipped_quantity": line.shipped_quantity,
+                "requested_date": line.requested_date,
+                "unit_price": line.unit_price,
+                "unit_cost": line.unit_cost,
+                "ship_from": line.ship_from,
+                "order_type": line.order_type,
+                "ordered_at": order.ordered_at,
+                "status": LineStatus.OPEN.value,
+                "updated_at": now,
+            }
+            for number, line in enumerate(order.lines, start=1)
+        ]
+        result = self.connection.execute(
+            _ADD_LINES.returning(orm.order_lines.c.line_id, sort_by_parameter_order=True), rows
+        )
+        return [int(i) for i in result.scalars()]
 
     def get_line(self, line_id: int, *, with_history: bool = False) -> LineRecord | None:
         """One line, or None."""
@@ -298,40 +341,56 @@ class OrderRepository:
             for r in changed
         ]
 
-    def record_shipment(
-        self, line_id: int, quantity: int, location: str, today: date, now: datetime
-    ) -> LineStatus:
-        """Count shipped units on the line (shipped once nothing is left open)."""
-        row = self.connection.execute(
-            select(orm.order_lines).where(orm.order_lines.c.line_id == line_id)
-        ).one()
-        shipped = row.shipped_quantity + quantity
-        done = shipped >= row.quantity
-        status = LineStatus.SHIPPED if done else LineStatus(row.status)
-        self.connection.execute(
-            insert(orm.shipments).values(
-                line_id=line_id,
-                sku=row.sku,
-                location=location,
-                quantity=quantity,
-                shipped_on=today,
-                requested_date=row.requested_date,
-                promise_date=row.promise_date,
+    def record_shipments(
+        self, shipped: Sequence[ShippedPiece], today: date, now: datetime
+    ) -> dict[int, LineStatus]:
+        """Store shipments and count them on their lines; returns each line's new status."""
+        by_line: dict[int, int] = {}
+        for piece in shipped:
+            by_line[piece.line_id] = by_line.get(piece.line_id, 0) + piece.quantity
+        lines = orm.order_lines
+        current = {}
+        for chunk in value_chunks([str(i) for i in by_line]):
+            assert chunk is not None
+            ids = [int(i) for i in chunk]
+            for row in self.connection.execute(select(lines).where(lines.c.line_id.in_(ids))):
+                current[row.line_id] = row
+        updates, statuses = [], {}
+        for line_id, quantity in by_line.items():
+            row = current[line_id]
+            shipped_total = row.shipped_quantity + quantity
+            done = shipped_total >= row.quantity
+            status = LineStatus.SHIPPED if done else LineStatus(row.status)
+            statuses[line_id] = status
+            updates.append(
+                {
+                    "k_line_id": line_id,
+                    "v_shipped_quantity": shipped_total,
+                    "v_status": status.value,
+                    "v_allocated_quantity": max(row.allocated_quantity - quantity, 0),
+                    "v_backordered_quantity": 0 if done else row.backordered_quantity,
+                    "v_backordered_since": None if done else row.backordered_since,
+                    "v_updated_at": now,
+                }
             )
-        )
-        self.connection.execute(
-            update(orm.order_lines)
-            .where(orm.order_lines.c.line_id == line_id)
-            .values(
-                shipped_quantity=shipped,
-                status=status.value,
-                allocated_quantity=max(row.allocated_quantity - quantity, 0),
-                backordered_quantity=0 if done else row.backordered_quantity,
-                backordered_since=None if done else row.backordered_since,
-                updated_at=now,
+        if updates:
+            self.connection.execute(_SHIP_LINE, updates)
+            self.connection.execute(
+                _ADD_SHIPMENT,
+                [
+                    {
+                        "line_id": p.line_id,
+                        "sku": p.sku,
+                        "location": p.location,
+                        "quantity": p.quantity,
+                        "shipped_on": today,
+                        "requested_date": current[p.line_id].requested_date,
+                        "promise_date": current[p.line_id].promise_date,
+                    }
+                    for p in shipped
+                ],
             )
-        )
-        return status
+        return statuses
 
     def set_quantity(self, line_id: int, quantity: int, now: datetime) -> None:
         """Change the ordered quantity."""

@@ -37,11 +37,15 @@ class IdempotentResponse:
     response: Any
 
 
+_AUDIT = insert(orm.audit_log)  # built once; its compiled form is reused
+
+
 class PlatformRepository:
     """Keys, audit, idempotency and outbox on one connection."""
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+        self._pending_audit: list[dict[str, Any]] = []
 
     def add_api_key(
         self, key_id: str, name: str, role: str, secret_hash: str, now: datetime
@@ -74,15 +78,31 @@ class PlatformRepository:
         after: Any,
         now: datetime,
     ) -> None:
-        """Append an audit record: who did what to which subject, before and after."""
-        self.connection.execute(
-            insert(orm.audit_log).values(
-                at=now, actor=actor, action=action, subject=subject, before=before, after=after
-            )
+        """Append an audit record: who did what to which subject, before and after.
+
+        Records are written together when the unit of work commits (`flush`), in the
+        same transaction as the change they describe.
+        """
+        self._pending_audit.append(
+            {
+                "at": now,
+                "actor": actor,
+                "action": action,
+                "subject": subject,
+                "before": before,
+                "after": after,
+            }
         )
+
+    def flush(self) -> None:
+        """Write what is pending (audit records) to the current transaction."""
+        if self._pending_audit:
+            self.connection.execute(_AUDIT, self._pending_audit)
+            self._pending_audit = []
 
     def audit_trail(self, subject: str) -> list[dict[str, Any]]:
         """Audit records of a subject, oldest first."""
+        self.flush()
         rows = self.connection.execute(
             select(orm.audit_log)
             .where(orm.audit_log.c.subject == subject)

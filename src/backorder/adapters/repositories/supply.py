@@ -5,11 +5,69 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Integer, bindparam, case, func, insert, select, update
 
 from backorder.adapters import orm
 from backorder.domain.model import ConfirmationState, SupplyKind, SupplySource
+
+# Statements used once per line or receipt are built once: SQLAlchemy then reuses their
+# compiled form, which cuts the per-call overhead several-fold.
+_inv = orm.inventory
+_ON_HAND = select(_inv.c.on_hand).where(
+    _inv.c.sku == bindparam("sku"), _inv.c.location == bindparam("location")
+)
+_SET_ON_HAND = (
+    update(_inv)
+    .where(_inv.c.sku == bindparam("k_sku"), _inv.c.location == bindparam("k_location"))
+    .values(on_hand=bindparam("v_on_hand"), updated_at=bindparam("v_updated_at"))
+)
+_ADD_STOCK = insert(_inv)
+_new_level = _inv.c.on_hand + bindparam("delta", type_=Integer)
+_ADD_ON_HAND = (
+    update(_inv)
+    .where(_inv.c.sku == bindparam("k_sku"), _inv.c.location == bindparam("k_location"))
+    .values(
+        on_hand=case((_new_level < 0, 0), else_=_new_level), updated_at=bindparam("v_updated_at")
+    )
+    .returning(_inv.c.on_hand)
+)
+_pol = orm.purchase_order_lines
+_CONFIRM = (
+    update(_pol)
+    .where(_pol.c.source_id == bindparam("k_source_id"))
+    .values(
+        confirmed_date=bindparam("v_confirmed_date"),
+        confirmation=ConfirmationState.CONFIRMED.value,
+        quantity=func.coalesce(bindparam("new_quantity", type_=Integer), _pol.c.quantity),
+        updated_at=bindparam("v_updated_at"),
+    )
+)
+_SHIPPED = (
+    update(_pol)
+    .where(_pol.c.source_id == bindparam("k_source_id"))
+    .values(
+        confirmation=ConfirmationState.SHIPPED.value,
+        confirmed_date=bindparam("v_expected_date"),
+        updated_at=bindparam("v_updated_at"),
+    )
+)
+_RECEIVED = (
+    update(_pol)
+    .where(_pol.c.source_id == bindparam("k_source_id"))
+    .values(
+        received_quantity=_pol.c.received_quantity + bindparam("received", type_=Integer),
+        updated_at=bindparam("v_updated_at"),
+    )
+)
+
+
+_PO_LINE = (
+    select(_pol, orm.purchase_orders.c.supplier)
+    .join(orm.purchase_orders, orm.purchase_orders.c.po_number == _pol.c.po_number)
+    .where(_pol.c.source_id == bindparam("source_id"))
+)
 
 
 def value_chunks(values: Sequence[str] | None, size: int = 900) -> list[list[str] | None]:
@@ -64,9 +122,7 @@ class SupplyRepository:
     def on_hand(self, sku: str, location: str) -> int | None:
         """Units on hand, or None when the item was never stocked there."""
         value: int | None = self.connection.execute(
-            select(orm.inventory.c.on_hand).where(
-                orm.inventory.c.sku == sku, orm.inventory.c.location == location
-            )
+            _ON_HAND, {"sku": sku, "location": location}
         ).scalar_one_or_none()
         return value
 
@@ -75,17 +131,61 @@ class SupplyRepository:
         before = self.on_hand(sku, location)
         if before is None:
             self.connection.execute(
-                insert(orm.inventory).values(
-                    sku=sku, location=location, on_hand=quantity, updated_at=now
-                )
+                _ADD_STOCK,
+                {"sku": sku, "location": location, "on_hand": quantity, "updated_at": now},
             )
             return 0
         self.connection.execute(
-            update(orm.inventory)
-            .where(orm.inventory.c.sku == sku, orm.inventory.c.location == location)
-            .values(on_hand=quantity, updated_at=now)
+            _SET_ON_HAND,
+            {"k_sku": sku, "k_location": location, "v_on_hand": quantity, "v_updated_at": now},
         )
         return before
+
+    def set_levels(
+        self, levels: dict[tuple[str, str], int], now: datetime
+    ) -> dict[tuple[str, str], int]:
+        """Set many stock levels in bulk; returns the levels before (absent: not stocked)."""
+        before: dict[tuple[str, str], int] = {}
+        for chunk in value_chunks([sku for sku, _ in levels]):
+            assert chunk is not None
+            rows = self.connection.execute(
+                select(_inv.c.sku, _inv.c.location, _inv.c.on_hand).where(_inv.c.sku.in_(chunk))
+            )
+            before.update({(r.sku, r.location): r.on_hand for r in rows})
+        updates = [
+            {"k_sku": sku, "k_location": loc, "v_on_hand": q, "v_updated_at": now}
+            for (sku, loc), q in levels.items()
+            if (sku, loc) in before
+        ]
+        inserts = [
+            {"sku": sku, "location": loc, "on_hand": q, "updated_at": now}
+            for (sku, loc), q in levels.items()
+            if (sku, loc) not in before
+        ]
+        if updates:
+            self.connection.execute(_SET_ON_HAND, updates)
+        if inserts:
+            self.connection.execute(_ADD_STOCK, inserts)
+        return before
+
+    def add_on_hand(self, sku: str, location: str, delta: int, now: datetime) -> int:
+        """Add (or, negative, take) units on hand, never below zero; returns the new level."""
+        level = self.connection.execute(
+            _ADD_ON_HAND,
+            {"k_sku": sku, "k_location": location, "delta": delta, "v_updated_at": now},
+        ).scalar_one_or_none()
+        if level is not None:
+            return int(level)
+        created = max(delta, 0)
+        self.connection.execute(
+            _ADD_STOCK, {"sku": sku, "location": location, "on_hand": created, "updated_at": now}
+        )
+        return created
+
+    def change_on_hand(self, deltas: dict[tuple[str, str], int], now: datetime) -> None:
+        """Add (or take) units on hand for many item x DCs at once (never below zero)."""
+        for (sku, location), delta in deltas.items():
+            self.add_on_hand(sku, location, delta, now)
 
     def stock(self, skus: Sequence[str] | None = None) -> list[tuple[str, str, int]]:
         """(sku, location, on hand) rows, for some items or all."""
@@ -142,10 +242,19 @@ class SupplyRepository:
             ],
         )
 
+    def po_lines_by_id(self, source_ids: Sequence[str]) -> dict[str, PurchaseOrderLine]:
+        """Purchase-order lines by source id (missing ids are left out)."""
+        found: dict[str, PurchaseOrderLine] = {}
+        for chunk in value_chunks(source_ids):
+            assert chunk is not None
+            for line in self._po_lines(orm.purchase_order_lines.c.source_id.in_(chunk)):
+                found[line.source_id] = line
+        return found
+
     def po_line(self, source_id: str) -> PurchaseOrderLine | None:
         """One purchase-order line, or None."""
-        rows = self._po_lines(orm.purchase_order_lines.c.source_id == source_id)
-        return rows[0] if rows else None
+        row = self.connection.execute(_PO_LINE, {"source_id": source_id}).first()
+        return _po_line_of(row) if row is not None else None
 
     def po_lines(self, po_number: str) -> list[PurchaseOrderLine]:
         """Lines of a purchase order."""
@@ -160,68 +269,41 @@ class SupplyRepository:
             found.extend(self._po_lines(open_ if chunk is None else open_ & line.c.sku.in_(chunk)))
         return found
 
-    def _po_lines(self, clause: object) -> list[PurchaseOrderLine]:
+    def _po_lines(self, clause: Any) -> list[PurchaseOrderLine]:
         lines, pos = orm.purchase_order_lines, orm.purchase_orders
         rows = self.connection.execute(
             select(lines, pos.c.supplier)
             .join(pos, pos.c.po_number == lines.c.po_number)
-            .where(clause)  # type: ignore[arg-type]
+            .where(clause)
             .order_by(lines.c.po_number, lines.c.line_number)
         )
-        return [
-            PurchaseOrderLine(
-                source_id=r.source_id,
-                po_number=r.po_number,
-                line_number=r.line_number,
-                supplier=r.supplier,
-                sku=r.sku,
-                location=r.location,
-                quantity=r.quantity,
-                received_quantity=r.received_quantity,
-                expected_date=r.expected_date,
-                confirmed_date=r.confirmed_date,
-                confirmation=ConfirmationState(r.confirmation),
-                unit_cost=r.unit_cost,
-            )
-            for r in rows
-        ]
+        return [_po_line_of(r) for r in rows]
 
     def confirm(
         self, source_id: str, confirmed_date: date, quantity: int | None, now: datetime
     ) -> None:
         """Record a supplier's acknowledgement: date and (optionally) quantity."""
-        values: dict[str, object] = {
-            "confirmed_date": confirmed_date,
-            "confirmation": ConfirmationState.CONFIRMED.value,
-            "updated_at": now,
-        }
-        if quantity is not None:
-            values["quantity"] = quantity
         self.connection.execute(
-            update(orm.purchase_order_lines)
-            .where(orm.purchase_order_lines.c.source_id == source_id)
-            .values(**values)
+            _CONFIRM,
+            {
+                "k_source_id": source_id,
+                "v_confirmed_date": confirmed_date,
+                "new_quantity": quantity,
+                "v_updated_at": now,
+            },
         )
 
     def mark_shipped(self, source_id: str, expected_date: date, now: datetime) -> None:
         """Record a ship notice: the units are on their way, due on `expected_date`."""
         self.connection.execute(
-            update(orm.purchase_order_lines)
-            .where(orm.purchase_order_lines.c.source_id == source_id)
-            .values(
-                confirmation=ConfirmationState.SHIPPED.value,
-                confirmed_date=expected_date,
-                updated_at=now,
-            )
+            _SHIPPED,
+            {"k_source_id": source_id, "v_expected_date": expected_date, "v_updated_at": now},
         )
 
     def add_received(self, source_id: str, quantity: int, now: datetime) -> None:
         """Count received units against the line."""
-        line = orm.purchase_order_lines
         self.connection.execute(
-            update(line)
-            .where(line.c.source_id == source_id)
-            .values(received_quantity=line.c.received_quantity + quantity, updated_at=now)
+            _RECEIVED, {"k_source_id": source_id, "received": quantity, "v_updated_at": now}
         )
 
     # -- supply sources for allocation ---------------------------------------------------
@@ -253,3 +335,20 @@ class SupplyRepository:
                 )
             )
         return sources
+
+
+def _po_line_of(r: Any) -> PurchaseOrderLine:
+    return PurchaseOrderLine(
+        source_id=r.source_id,
+        po_number=r.po_number,
+        line_number=r.line_number,
+        supplier=r.supplier,
+        sku=r.sku,
+        location=r.location,
+        quantity=r.quantity,
+        received_quantity=r.received_quantity,
+        expected_date=r.expected_date,
+        confirmed_date=r.confirmed_date,
+        confirmation=ConfirmationState(r.confirmation),
+        unit_cost=r.unit_cost,
+    )

@@ -164,6 +164,14 @@ class Catalog:
                 parent[max(ra, rb)] = min(ra, rb)
         return np.array([root(i) for i in range(self.size)], dtype=np.int64)
 
+    def code_of(self, sku: str) -> int | None:
+        """Code of an item by SKU (None when unknown); the lookup table is built once."""
+        table: dict[str, int] | None = self.__dict__.get("_codes")
+        if table is None:
+            table = {s: i for i, s in enumerate(self.skus)}
+            object.__setattr__(self, "_codes", table)
+        return table.get(sku)
+
     def substitutes_of(self, item: int) -> range:
         """Positions in the `sub_*` arrays of the substitutes of `item`."""
         return range(int(self.sub_start[item]), int(self.sub_start[item + 1]))

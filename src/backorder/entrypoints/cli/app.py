@@ -4,6 +4,7 @@ import typer
 
 from backorder.entrypoints.cli.bench import bench_app
 from backorder.entrypoints.cli.demo import demo
+from backorder.entrypoints.cli.imports import import_app
 from backorder.entrypoints.cli.service import allocate, explain, keys_app, serve
 
 app = typer.Typer(
@@ -17,6 +18,7 @@ app.command("demo")(demo)
 app.command("allocate")(allocate)
 app.command("explain")(explain)
 app.add_typer(keys_app, name="keys")
+app.add_typer(import_app, name="import")
 app.add_typer(bench_app, name="bench")
 
 

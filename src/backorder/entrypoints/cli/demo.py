@@ -1,91 +1,161 @@
-"""`backorder demo`: allocate a generated distributor's backlog and show the outcome."""
+"""`backorder demo`: the reference distributor's 90 days, replayed through the service."""
 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from backorder.domain.allocation.engine import allocate
-from backorder.domain.allocation.explain import explain
-from backorder.domain.allocation.optimal import objective_of, optimise
-from backorder.domain.allocation.result import AllocationResult
-from backorder.policies import default_policy
-from backorder.scenario.synthetic import SyntheticSpec, synthetic_problem
+from backorder.analytics.report import ServiceReport, build_report, write_html
+from backorder.bootstrap import bootstrap
+from backorder.config import Settings
+from backorder.scenario.reference import ReferenceSpec, generate
+from backorder.scenario.replay import Replay, load_opening_state
+from backorder.service_layer.clock import FixedClock
+
+console = Console()
 
 
-def _summary_table(result: AllocationResult, seconds: float) -> Table:
-    summary = result.summary()
-    table = Table(title=f"Allocation run ({result.solver}, policy {summary['policy']})")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    rows = [
-        ("order lines", f"{summary['lines']:,}"),
-        ("units ordered", f"{summary['ordered_units']:,}"),
-        ("units allocated", f"{summary['allocated_units']:,}"),
-        ("  of which substitutes", f"{summary['substituted_units']:,}"),
-        ("units short (no supply in horizon)", f"{summary['short_units']:,}"),
-        ("units late (after requested date)", f"{summary['late_units']:,}"),
-        ("unit fill rate (on time)", f"{summary['unit_fill_rate']:.1%}"),
-        ("line fill rate (on time)", f"{summary['line_fill_rate']:.1%}"),
-        ("lines rationed by fair share", f"{summary['rationed_lines']:,}"),
-        ("ship-complete lines released", f"{summary['ship_complete_released_lines']:,}"),
-        ("win lines not confirmed", f"{summary['win_not_confirmed_lines']:,}"),
-        ("engine time", f"{seconds * 1000:.0f} ms"),
-    ]
-    for name, value in rows:
-        table.add_row(name, value)
-    return table
+def _percent(value: float) -> str:
+    return f"{100 * value:.1f}%"
 
 
-def _short_items_table(result: AllocationResult, top: int = 10) -> Table:
-    problem = result.problem
-    short = np.bincount(problem.demand.item, weights=result.short, minlength=problem.catalog.size)
-    table = Table(title=f"The {top} most short items")
-    for column in ("item", "units short", "lines short", "open lines"):
-        table.add_column(column, justify="right" if column != "item" else "left")
-    lines_short = np.bincount(
-        problem.demand.item, weights=result.short > 0, minlength=problem.catalog.size
-    )
-    open_lines = np.bincount(problem.demand.item, minlength=problem.catalog.size)
-    for item in np.argsort(-short, kind="stable")[:top]:
-        if short[item] <= 0:
-            break
-        table.add_row(
-            problem.catalog.skus[int(item)],
-            f"{int(short[item]):,}",
-            f"{int(lines_short[item]):,}",
-            f"{int(open_lines[item]):,}",
+def _print(report: ServiceReport) -> None:
+    tiles = Table(title=report.title, show_header=False)
+    tiles.add_column("measure")
+    tiles.add_column("value", justify="right")
+    overall = report.overall
+    for name, value in (
+        ("lines due in the period", f"{overall.due_lines:,}"),
+        ("line fill rate (on time in full)", _percent(overall.line_fill_rate)),
+        ("unit fill rate", _percent(overall.unit_fill_rate)),
+        ("order fill rate", _percent(overall.order_fill_rate)),
+        (
+            "first-pass line fill rate (promised in full at intake)",
+            _percent(report.first_pass_line_fill_rate),
+        ),
+        ("backordered units (open lines)", f"{report.backordered_units:,}"),
+        ("backorder value", f"{report.backorder_value:,.0f}"),
+    ):
+        tiles.add_row(name, value)
+    console.print(tiles)
+
+    aging = Table(title="Backlog by age")
+    for column in ("age", "lines", "units", "value"):
+        aging.add_column(column, justify="left" if column == "age" else "right")
+    for bucket in report.backlog:
+        aging.add_row(
+            bucket.label, f"{bucket.lines:,}", f"{bucket.units:,}", f"{bucket.value:,.0f}"
         )
-    return table
+    console.print(aging)
+
+    short = Table(title="The ten most short items")
+    for column in ("item", "group", "lines", "units short", "value"):
+        short.add_column(column, justify="left" if column in ("item", "group") else "right")
+    for item in report.short_items:
+        short.add_row(
+            item.sku, item.item_group, f"{item.lines:,}", f"{item.units:,}", f"{item.value:,.0f}"
+        )
+    console.print(short)
+
+    surge = Table(title=f"How the surge in {report.surge_group} was handled")
+    for column in (
+        "phase",
+        "surge line fill",
+        "surge unit fill",
+        "others line fill",
+        "others unit fill",
+    ):
+        surge.add_column(column, justify="left" if column == "phase" else "right")
+    for phase in report.surge:
+        surge.add_row(
+            f"{phase.name} ({phase.start:%d %b}-{phase.end:%d %b})",
+            _percent(phase.surge.line_fill_rate),
+            _percent(phase.surge.unit_fill_rate),
+            _percent(phase.others.line_fill_rate),
+            _percent(phase.others.unit_fill_rate),
+        )
+    console.print(surge)
 
 
 def demo(
-    lines: Annotated[int, typer.Option(min=1, help="Order lines to generate.")] = 20_000,
-    items: Annotated[int, typer.Option(min=1, help="Items.")] = 2_000,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    seed: Annotated[int, typer.Option(help="Seed of the reference scenario.")] = 2026,
+    days: Annotated[int, typer.Option(min=7, max=365, help="Days to replay.")] = 90,
+    scale: Annotated[float, typer.Option(min=0.05, max=4.0, help="Size of the world.")] = 1.0,
+    home: Annotated[Path, typer.Option(help="Where the database and report go.")] = Path(
+        ".backorder"
+    ),
 ) -> None:
-    """Generate a distributor's backlog, allocate it by the default policy, show the result."""
-    console = Console()
-    problem = synthetic_problem(SyntheticSpec(lines=lines, items=items, seed=seed))
-    policy = default_policy()
+    """Replay the reference distributor's days through the service and report on service."""
     started = time.perf_counter()
-    result = allocate(problem, policy)
-    seconds = time.perf_counter() - started
-    console.print(_summary_table(result, seconds))
-    console.print(_short_items_table(result))
-    optimal = optimise(problem, policy, compare_with_priority=False)
+    spec = ReferenceSpec(seed=seed, days=days, scale=scale)
+    with console.status("generating the reference distributor ..."):
+        scenario = generate(spec)
+    summary = scenario.summary()
     console.print(
-        f"Optimal solver objective {optimal.objective:,.0f} against the priority rules' "
-        f"{objective_of(result):,.0f}: the rules cost "
-        f"{optimal.objective - objective_of(result):,.0f} of value on this backlog."
+        f"Reference distributor: {summary['items']:,} items, {summary['customers']:,} "
+        f"customers, {summary['suppliers']} suppliers, {summary['order_lines']:,} order lines "
+        f"over {days} days; surge in {summary['surge_group']} on days "
+        f"{spec.surge_first_day}-{spec.surge_last_day}."
     )
-    short_rows = np.flatnonzero(result.short > 0)
-    if len(short_rows):
-        line_id = int(problem.demand.line_id[short_rows[0]])
-        console.print(f"\n[bold]Why is line {line_id} short?[/bold]")
-        console.print(explain(result, line_id))
+    database = home / "demo.db"
+    for leftover in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        leftover.unlink(missing_ok=True)
+    url = f"sqlite:///{database.as_posix()}"
+    clock = FixedClock(datetime.combine(spec.start, datetime.min.time(), tzinfo=UTC))
+    application = bootstrap(Settings(database_url=url, home=home), clock=clock)
+    try:
+        with console.status("loading master data, stock and open purchase orders ..."):
+            load_opening_state(application.context, scenario)
+        with Progress(
+            TextColumn("replaying days"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
+            task = progress.add_task("replay", total=days)
+            log = Replay(application.context, clock, scenario).run(
+                lambda done, total: progress.update(task, completed=done)
+            )
+        lines = sum(d.lines for d in log.days)
+        in_full = sum(d.lines_in_full_at_intake for d in log.days)
+        end = spec.start + timedelta(days=days - 1)
+        report = build_report(
+            application.engine,
+            title="Reference distributor: service report",
+            start=spec.start,
+            end=end,
+            surge_group=scenario.surge_group,
+            surge_days=(spec.surge_first_day, spec.surge_last_day),
+            first_pass_line_fill_rate=in_full / lines if lines else 1.0,
+            facts={
+                "order lines replayed": f"{lines:,}",
+                "receipts": f"{sum(d.receipts for d in log.days):,}",
+                "lines shipped": f"{sum(d.shipped_lines for d in log.days):,}",
+                "order changes applied / refused (already shipped)": (
+                    f"{sum(d.changes for d in log.days):,} / "
+                    f"{sum(d.changes_refused for d in log.days):,}"
+                ),
+                "unreliable suppliers": ", ".join(scenario.unreliable_suppliers),
+                "replay seconds": f"{time.perf_counter() - started:.0f}",
+            },
+        )
+    finally:
+        application.close()
+    _print(report)
+    html = write_html(report, home / "demo-report.html")
+    console.print(f"\nReport written to {html}")
+    console.print(
+        f"Explore it: BACKORDER_DATABASE_URL={url} .venv/bin/backorder keys create "
+        "--role admin --name me\n"
+        f"            BACKORDER_DATABASE_URL={url} .venv/bin/backorder serve   "
+        "(then open http://127.0.0.1:8000/docs)"
+    )
+    console.print(f"Done in {time.perf_counter() - started:.0f} s.")

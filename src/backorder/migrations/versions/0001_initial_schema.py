@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 00:09:43.105703
+Create Date: 2026-11-28 00:25:27.064964
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ def upgrade() -> None:
     with op.batch_alter_table("allocations", schema=None) as batch_op:
         batch_op.create_index("ix_allocations_line", ["line_id"], unique=False)
         batch_op.create_index("ix_allocations_sku_source", ["sku", "source_id"], unique=False)
+        batch_op.create_index("ix_allocations_source", ["source_id"], unique=False)
 
     op.create_table(
         "api_keys",
@@ -214,6 +215,27 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("po_number", name=op.f("pk_purchase_orders")),
     )
+    op.create_table(
+        "shipments",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("line_id", sa.BigInteger(), nullable=False),
+        sa.Column("sku", sa.String(length=64), nullable=False),
+        sa.Column("location", sa.String(length=32), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("shipped_on", sa.Date(), nullable=False),
+        sa.Column("requested_date", sa.Date(), nullable=False),
+        sa.Column("promise_date", sa.Date(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_shipments")),
+    )
+    with op.batch_alter_table("shipments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_shipments_line_id"), ["line_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_shipments_shipped_on"), ["shipped_on"], unique=False)
+
     op.create_table(
         "suppliers",
         sa.Column("supplier_id", sa.Integer(), nullable=False),
@@ -393,6 +415,11 @@ def downgrade() -> None:
     op.drop_table("inventory")
     op.drop_table("contract_commitments")
     op.drop_table("suppliers")
+    with op.batch_alter_table("shipments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_shipments_shipped_on"))
+        batch_op.drop_index(batch_op.f("ix_shipments_line_id"))
+
+    op.drop_table("shipments")
     op.drop_table("purchase_orders")
     with op.batch_alter_table("promise_history", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_promise_history_line_id"))
@@ -414,6 +441,7 @@ def downgrade() -> None:
     op.drop_table("audit_log")
     op.drop_table("api_keys")
     with op.batch_alter_table("allocations", schema=None) as batch_op:
+        batch_op.drop_index("ix_allocations_source")
         batch_op.drop_index("ix_allocations_sku_source")
         batch_op.drop_index("ix_allocations_line")
 

@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from backorder.adapters.repositories.allocations import DueAllocation
+from backorder.adapters.repositories.orders import ShippedPiece
 from backorder.domain import events
 from backorder.domain.model import LineStatus
 from backorder.service_layer.context import ServiceContext
@@ -30,49 +31,52 @@ def ship_due(ctx: ServiceContext, actor: str) -> ShippingSummary:
     with ctx.unit_of_work() as uow:
         today, now = uow.today, uow.clock.now()
         due = uow.allocations.due_from_stock(today)
+        uow.lock_items(sorted({a.sku for a in due}))
         by_line: dict[int, list[DueAllocation]] = defaultdict(list)
         for allocation in due:
             by_line[allocation.line_id].append(allocation)
-        uow.lock_items(sorted({a.sku for a in due}))
-        units = completed = shipped_lines = 0
+        pieces: list[ShippedPiece] = []
+        stock_out: dict[tuple[str, str], int] = defaultdict(int)
         shipped_ids: list[int] = []
         for line_id, held in by_line.items():
             open_quantity = held[0].ordered - held[0].shipped_quantity
-            ready = sum(a.quantity for a in held)
-            if held[0].ship_complete and ready < open_quantity:
-                continue
+            if held[0].ship_complete and sum(a.quantity for a in held) < open_quantity:
+                continue  # a ship-complete customer waits for the whole line
             for allocation in held:
-                on_hand = uow.supply.on_hand(allocation.sku, allocation.location) or 0
-                uow.supply.set_on_hand(
-                    allocation.sku, allocation.location, max(on_hand - allocation.quantity, 0), now
+                pieces.append(
+                    ShippedPiece(line_id, allocation.sku, allocation.location, allocation.quantity)
                 )
-                status = uow.orders.record_shipment(
-                    line_id, allocation.quantity, allocation.location, today, now
-                )
+                stock_out[(allocation.sku, allocation.location)] -= allocation.quantity
                 shipped_ids.append(allocation.id)
-            units += ready
-            shipped_lines += 1
-            if status is LineStatus.SHIPPED:
-                completed += 1
+        uow.supply.change_on_hand(stock_out, now)
+        statuses = uow.orders.record_shipments(pieces, today, now)
+        uow.allocations.delete_ids(shipped_ids)
+        units: dict[int, int] = defaultdict(int)
+        for piece in pieces:
+            units[piece.line_id] += piece.quantity
+        for line_id, quantity in units.items():
             uow.record(
                 events.LineShipped(
                     line_id=line_id,
-                    sku=held[0].sku,
-                    quantity=ready,
-                    complete=status is LineStatus.SHIPPED,
+                    sku=by_line[line_id][0].sku,
+                    quantity=quantity,
+                    complete=statuses[line_id] is LineStatus.SHIPPED,
                     shipped_on=today,
-                    requested_date=held[0].requested_date,
+                    requested_date=by_line[line_id][0].requested_date,
                 )
             )
-        uow.allocations.delete_ids(shipped_ids)
-        if shipped_ids:
+        if pieces:
             uow.platform.audit(
                 actor=actor,
                 action="shipments.released",
                 subject=f"shipping/{today.isoformat()}",
                 before=None,
-                after={"lines": len(by_line), "units": units},
+                after={"lines": len(units), "units": sum(units.values())},
                 now=now,
             )
         uow.commit()
-    return ShippingSummary(lines=shipped_lines, units=units, completed_lines=completed)
+    return ShippingSummary(
+        lines=len(units),
+        units=sum(units.values()),
+        completed_lines=sum(1 for s in statuses.values() if s is LineStatus.SHIPPED),
+    )

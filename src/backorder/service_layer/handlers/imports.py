@@ -35,20 +35,18 @@ from backorder.adapters.csv_import.parsed import Known, Parsed, RefKind, validat
 from backorder.adapters.csv_import.reader import CsvTable, FileSpec, RowError, read_table
 from backorder.adapters.csv_import.report import ImportReport, refusal
 from backorder.domain.errors import DomainError
-from backorder.domain.model import ConfirmationState, LineStatus
+from backorder.domain.model import ConfirmationState
 from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.errors import ConflictError, InvalidInputError
 from backorder.service_layer.handlers import master
 from backorder.service_layer.handlers.allocation import run_allocation
 from backorder.service_layer.handlers.orders import place_orders
-from backorder.service_layer.handlers.supply import (
+from backorder.service_layer.handlers.purchasing import (
+    PurchaseOrderInput,
     PurchaseOrderLineInput,
-    StockLevel,
-    confirm_po_line,
-    create_purchase_order,
-    record_ship_notice,
-    set_stock,
+    create_purchase_orders,
 )
+from backorder.service_layer.handlers.supply import StockLevel, set_stock
 from backorder.service_layer.unit_of_work import UnitOfWork
 
 __all__ = ["BATCH_ROWS", "KINDS", "ImportReport", "Progress", "import_file"]
@@ -320,6 +318,8 @@ def _import_items(job: _Job) -> None:
     save = _saver(master.save_items, job, created)
     final = plan.final_in_first
     loaded = {p.key for p in job.load(plan.first, save, counted=final) if p.row in final}
+    # A new item refused in this second pass stays stored without substitutes; its row is
+    # reported as rejected all the same.
     second = [p for p in plan.second if p.row not in job.rejected]
     loaded |= {p.key for p in job.load(second, save)}
     _count_created(job, created, loaded)
@@ -351,10 +351,7 @@ def _import_orders(job: _Job) -> None:
 
     def save(batch: list[Group[order_rows.OrderRow]]) -> None:
         placed = place_orders(job.ctx, [order_rows.to_order(g, now) for g in batch], job.actor)
-        job.count(
-            "lines_backordered",
-            sum(1 for p in placed for line in p.lines if line.status is not LineStatus.ALLOCATED),
-        )
+        job.count("lines_backordered", sum(1 for p in placed for o in p.lines if o.backordered))
 
     job.load_documents(accepted, save, order_rows.KIND, job.batch_rows)
 
@@ -362,67 +359,33 @@ def _import_orders(job: _Job) -> None:
 def _import_purchase_orders(job: _Job) -> None:
     accepted = job.documents(po_rows.KIND, lambda uow, key: uow.supply.po_exists(key))
     touched: set[str] = set()
-    confirmations: list[Parsed[po_rows.PurchaseOrderRow]] = []
 
     def save(batch: list[Group[po_rows.PurchaseOrderRow]]) -> None:
-        for group in batch:  # the handler takes one purchase order per call
-            lines = po_rows.KIND.lines(group)
-            inputs = [
-                PurchaseOrderLineInput(r.sku, r.location, r.quantity, r.expected_date, r.unit_cost)
-                for r in (p.value for p in lines)
-            ]
-            supplier = lines[0].value.supplier
-            create_purchase_order(job.ctx, group.key, supplier, inputs, job.actor, reallocate=False)
-            touched.update(p.value.sku for p in lines)
-            confirmations.extend(
-                p for p in lines if p.value.confirmation is not ConfirmationState.UNCONFIRMED
-            )
+        orders = [_purchase_order(group) for group in batch]
+        create_purchase_orders(job.ctx, orders, job.actor, reallocate=False)
+        touched.update(line.sku for po in orders for line in po.lines)
+        confirmed = [
+            line
+            for po in orders
+            for line in po.lines
+            if line.confirmation is not ConfirmationState.UNCONFIRMED
+        ]
+        job.count("lines_confirmed_or_shipped", len(confirmed))
 
-    for chunk in in_batches(accepted, job.batch_rows):
-        # One transaction per purchase order (the handler's), so a refusal undoes no other.
-        job.load_documents(chunk, save, po_rows.KIND, batch_rows=1)
-        _record_confirmations(job, confirmations)
-        confirmations.clear()
+    job.count("lines_confirmed_or_shipped", 0)
+    job.load_documents(accepted, save, po_rows.KIND, job.batch_rows)
     job.allocate(touched)
 
 
-def _record_confirmations(job: _Job, lines: Sequence[Parsed[po_rows.PurchaseOrderRow]]) -> None:
-    """The confirmation state of new PO lines, one handler call per line, not reallocating.
-
-    `create_purchase_order` stores lines unconfirmed; the file's expected date becomes the
-    supplier's date. The allocation run at the end of the import takes the states in.
-    """
-    for p in lines:
-        row = p.value
-        try:
-            if row.confirmation is ConfirmationState.SHIPPED:
-                record_ship_notice(
-                    job.ctx,
-                    row.po_number,
-                    row.line_number,
-                    row.quantity,
-                    row.expected_date,
-                    job.actor,
-                    reallocate=False,
-                )
-            else:
-                confirm_po_line(
-                    job.ctx,
-                    row.po_number,
-                    row.line_number,
-                    row.expected_date,
-                    None,
-                    job.actor,
-                    reallocate=False,
-                )
-            job.count(f"lines_{row.confirmation.value}")
-        except HANDLER_ERRORS as error:
-            # The purchase order is stored; only this line's state is missing.
-            job.report.rows_loaded -= 1
-            reason = f"purchase order stored, but not its confirmation state: {error}"
-            job.reject(
-                [RowError(p.row, "confirmation", row.confirmation.value, reason)], settled=True
-            )
+def _purchase_order(group: Group[po_rows.PurchaseOrderRow]) -> PurchaseOrderInput:
+    rows = [p.value for p in po_rows.KIND.lines(group)]
+    lines = tuple(
+        PurchaseOrderLineInput(
+            r.sku, r.location, r.quantity, r.expected_date, r.unit_cost, r.confirmation
+        )
+        for r in rows
+    )
+    return PurchaseOrderInput(group.key, rows[0].supplier, lines)
 
 
 _IMPORTERS: dict[str, Callable[[_Job], None]] = {

@@ -8,14 +8,13 @@ queries per item, not per line.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
 
-from backorder.domain.allocation.builder import BuiltProblem, ProblemInput, build_problem
+from backorder.domain.allocation.builder import ProblemInput, build_problem
 from backorder.domain.allocation.policy import Policy
-from backorder.domain.allocation.problem import IntArray
 from backorder.domain.model import Customer, LineStatus, OrderLine
 from backorder.domain.promising import Promise, PromiseRequest, free_supply, promise
 from backorder.service_layer.unit_of_work import UnitOfWork
@@ -66,48 +65,43 @@ class FreeSupplyBook:
     """
 
     def __init__(self, uow: UnitOfWork, policy: Policy, skus: Sequence[str]) -> None:
-        self.uow, self.policy = uow, policy
+        self.policy = policy
         wanted = sorted(set(skus))
-        locations, lanes = uow.master.locations(), uow.master.lanes()
-        items = {item.sku: item for item in uow.master.items(wanted)}
-        sources = uow.supply.sources(wanted, uow.today)
-        used = uow.allocations.allocated_by_sources(wanted)
-        self._books: dict[str, tuple[BuiltProblem, IntArray]] = {}
-        for sku in wanted:
-            built = build_problem(
-                ProblemInput(
-                    locations=locations,
-                    lanes=lanes,
-                    items=[items[sku]] if sku in items else [],
-                    customers=[],
-                    lines=[],
-                    supply=[s for s in sources if s.sku == sku],
-                    as_of=uow.today,
-                )
+        # ATP promises the ordered item itself; substitutes are the allocation run's business.
+        items = [replace(item, substitutes=()) for item in uow.master.items(wanted)]
+        self.built = build_problem(
+            ProblemInput(
+                locations=uow.master.locations(),
+                lanes=uow.master.lanes(),
+                items=items,
+                customers=[],
+                lines=[],
+                supply=uow.supply.sources(wanted, uow.today),
+                as_of=uow.today,
             )
-            allocated = np.array([used.get(s, 0) for s in built.source_ids], dtype=np.int64)
-            self._books[sku] = (built, free_supply(built.problem, allocated))
+        )
+        used = uow.allocations.allocated_by_sources(wanted)
+        allocated = np.array([used.get(s, 0) for s in self.built.source_ids], dtype=np.int64)
+        self.free = free_supply(self.built.problem, allocated)
 
     def promise(self, line: OrderLine, home: str) -> tuple[Promise, tuple[str, ...]]:
         """The earliest promise for `line` from what is still free, and the source ids."""
-        built, free = self._books[line.sku]
         geography = self.policy.geography
         answer = promise(
-            built.problem,
-            free,
+            self.built.problem,
+            self.free,
             PromiseRequest(line.sku, line.open_quantity, home, line.requested_date),
             horizon_days=self.policy.horizon_days,
             max_sources=geography.max_sources_per_line,
             max_transfer_days=geography.max_transfer_days,
             cross_region=geography.cross_region,
         )
-        return answer, built.source_ids
+        return answer, self.built.source_ids
 
-    def take(self, sku: str, answer: Promise) -> None:
+    def take(self, answer: Promise) -> None:
         """What a promise allocates is no longer free."""
-        _, free = self._books[sku]
         for source in answer.sources:
-            free[source.source_id] -= source.quantity
+            self.free[source.source_id] -= source.quantity
 
 
 def promise_line(
@@ -130,7 +124,7 @@ def allocate_lines(
     outcomes = []
     for line, home in lines:
         answer, source_ids = book.promise(line, home)
-        book.take(line.sku, answer)
+        book.take(answer)
         rows.extend(
             {
                 "line_id": line.line_id,

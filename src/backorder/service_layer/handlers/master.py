@@ -96,7 +96,12 @@ def save_items(ctx: ServiceContext, items: Sequence[Item], actor: str) -> list[S
         batch = {item.sku for item in items}
         referenced = {s.sku for item in items for s in item.substitutes} - batch
         known = uow.master.known_skus(referenced) | batch
+        suppliers = {s.code for s in uow.master.suppliers()}
         for index, item in enumerate(items):
+            if item.supplier and item.supplier not in suppliers:
+                raise InvalidInputError(
+                    f"items[{index}].supplier", f"unknown supplier {item.supplier!r}"
+                )
             for position, substitute in enumerate(item.substitutes):
                 if substitute.sku not in known:
                     raise InvalidInputError(
@@ -108,13 +113,9 @@ def save_items(ctx: ServiceContext, items: Sequence[Item], actor: str) -> list[S
                         f"items[{index}].substitutes[{position}].sku",
                         "an item cannot substitute itself",
                     )
-        # Items first (substitutes refer to each other), then their substitute lists.
-        plain = [dataclasses.replace(item, substitutes=()) for item in items]
         before = {item.sku: item for item in uow.master.items([i.sku for i in items])}
-        created = [uow.master.save_item(item) for item in plain]
+        created = uow.master.save_items(items)
         for item in items:
-            if item.substitutes:
-                uow.master.save_item(item)
             _audit(uow, actor, "item.saved", f"item/{item.sku}", before.get(item.sku), item)
         uow.commit()
     return [Saved(item.sku, was_created) for item, was_created in zip(items, created, strict=True)]
@@ -138,9 +139,9 @@ def save_customers(ctx: ServiceContext, customers: Sequence[Customer], actor: st
                         f"unknown item {contract.sku!r}",
                     )
         before = {c.code: c for c in uow.master.customers([c.code for c in customers])}
+        created = uow.master.save_customers(customers)
         saved = []
-        for customer in customers:
-            created = uow.master.save_customer(customer)
+        for customer, was_created in zip(customers, created, strict=True):
             _audit(
                 uow,
                 actor,
@@ -149,6 +150,6 @@ def save_customers(ctx: ServiceContext, customers: Sequence[Customer], actor: st
                 before.get(customer.code),
                 customer,
             )
-            saved.append(Saved(customer.code, created))
+            saved.append(Saved(customer.code, was_created))
         uow.commit()
     return saved

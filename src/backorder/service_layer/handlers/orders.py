@@ -6,6 +6,8 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from backorder.adapters.repositories.orders import LineRecord
+from backorder.domain.errors import DomainError
 from backorder.domain.model import LineStatus, Order, OrderLine
 from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.errors import ConflictError, InvalidInputError, NotFoundError
@@ -22,22 +24,32 @@ class PlacedOrder:
     lines: tuple[LineOutcome, ...]
 
 
-def _check_order(uow: UnitOfWork, order: Order) -> None:
-    if not order.lines:
-        raise InvalidInputError("lines", "an order needs at least one line")
-    if uow.orders.order_exists(order.order_id):
-        raise ConflictError(f"order_id: order {order.order_id!r} already exists")
-    if uow.master.customer(order.customer) is None:
-        raise InvalidInputError("customer", f"unknown customer {order.customer!r}")
-    known = uow.master.known_skus(line.sku for line in order.lines)
+def _check_orders(uow: UnitOfWork, orders: Sequence[Order]) -> None:
+    """Validate a batch of orders with a handful of queries, naming the first bad field."""
+    many = len(orders) > 1
+    customers = {c.code for c in uow.master.customers(sorted({o.customer for o in orders}))}
+    known = uow.master.known_skus(line.sku for order in orders for line in order.lines)
     locations = {loc.code for loc in uow.master.locations()}
-    for index, line in enumerate(order.lines):
-        if line.sku not in known:
-            raise InvalidInputError(f"lines[{index}].sku", f"unknown item {line.sku!r}")
-        if line.ship_from and line.ship_from not in locations:
-            raise InvalidInputError(
-                f"lines[{index}].ship_from", f"unknown location {line.ship_from!r}"
-            )
+    existing = uow.orders.existing_orders([o.order_id for o in orders])
+    seen: set[str] = set()
+    for number, order in enumerate(orders):
+        where = f"orders[{number}]." if many else ""
+        if not order.lines:
+            raise InvalidInputError(f"{where}lines", "an order needs at least one line")
+        if order.order_id in existing:
+            raise ConflictError(f"{where}order_id: order {order.order_id!r} already exists")
+        if order.order_id in seen:
+            raise ConflictError(f"{where}order_id: {order.order_id!r} appears twice in the batch")
+        seen.add(order.order_id)
+        if order.customer not in customers:
+            raise InvalidInputError(f"{where}customer", f"unknown customer {order.customer!r}")
+        for index, line in enumerate(order.lines):
+            if line.sku not in known:
+                raise InvalidInputError(f"{where}lines[{index}].sku", f"unknown item {line.sku!r}")
+            if line.ship_from and line.ship_from not in locations:
+                raise InvalidInputError(
+                    f"{where}lines[{index}].ship_from", f"unknown location {line.ship_from!r}"
+                )
 
 
 def place_orders(ctx: ServiceContext, orders: Sequence[Order], actor: str) -> list[PlacedOrder]:
@@ -47,10 +59,7 @@ def place_orders(ctx: ServiceContext, orders: Sequence[Order], actor: str) -> li
     allocation runs later rank them by policy.
     """
     with ctx.unit_of_work() as uow:
-        for order in orders:
-            _check_order(uow, order)
-        if len({order.order_id for order in orders}) != len(orders):
-            raise ConflictError("order_id: the same order id appears twice in the batch")
+        _check_orders(uow, orders)
         # Lock before reading supply: no other request can take the same free units.
         uow.lock_items(sorted({line.sku for order in orders for line in order.lines}))
         locations = uow.master.locations()
@@ -115,53 +124,106 @@ def place_order(ctx: ServiceContext, order: Order, actor: str) -> PlacedOrder:
     return place_orders(ctx, [order], actor)[0]
 
 
-def _open_line(uow: UnitOfWork, line_id: int) -> OrderLine:
-    record = uow.orders.get_line(line_id)
+@dataclass(frozen=True)
+class LineChange:
+    """A change to one line: a new quantity, or None to cancel it."""
+
+    line_id: int
+    quantity: int | None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ChangeOutcome:
+    """Whether a change was applied, and why not when it was refused."""
+
+    line_id: int
+    applied: bool
+    refusal: DomainError | None = None
+
+
+def _refusal(record: LineRecord | None, change: LineChange) -> DomainError | None:
     if record is None:
-        raise NotFoundError(f"order line {line_id} does not exist")
-    if record.line.status in (LineStatus.CANCELLED, LineStatus.SHIPPED):
-        raise ConflictError(f"order line {line_id} is {record.line.status.value}")
-    return record.line
+        return NotFoundError(f"order line {change.line_id} does not exist")
+    line = record.line
+    if line.status in (LineStatus.CANCELLED, LineStatus.SHIPPED):
+        return ConflictError(f"order line {change.line_id} is {line.status.value}")
+    if change.quantity is not None:
+        if change.quantity <= 0:
+            return InvalidInputError("quantity", "must be greater than 0 (cancel the line instead)")
+        if change.quantity < line.shipped_quantity:
+            return InvalidInputError(
+                "quantity", f"cannot be below the {line.shipped_quantity} units already shipped"
+            )
+    return None
+
+
+def change_lines(
+    ctx: ServiceContext, changes: Sequence[LineChange], actor: str
+) -> list[ChangeOutcome]:
+    """Cancel lines or change their quantities in one transaction, then reallocate.
+
+    A change that cannot be made (unknown line, already shipped or cancelled, quantity
+    below what shipped) is refused with its reason; the others are applied.
+    """
+    with ctx.unit_of_work() as uow:
+        ids = [c.line_id for c in changes]
+        first_look = {i: uow.orders.get_line(i) for i in ids}
+        # Lock the items, then read again: what we validate is what we change.
+        uow.lock_items(sorted({r.line.sku for r in first_look.values() if r is not None}))
+        outcomes = []
+        touched: set[str] = set()
+        now = uow.clock.now()
+        for change in changes:
+            record = uow.orders.get_line(change.line_id)
+            refusal = _refusal(record, change)
+            if refusal is not None or record is None:
+                outcomes.append(ChangeOutcome(change.line_id, False, refusal))
+                continue
+            line = record.line
+            if change.quantity is None:
+                released = uow.allocations.release_lines([line.line_id])
+                uow.orders.cancel(line.line_id, now)
+                before = {"status": line.status.value, "quantity": line.quantity}
+                after = {
+                    "status": "cancelled",
+                    "reason": change.reason,
+                    "released_allocations": released,
+                }
+                action = "order_line.cancelled"
+            else:
+                uow.orders.set_quantity(line.line_id, change.quantity, now)
+                before, after = {"quantity": line.quantity}, {"quantity": change.quantity}
+                action = "order_line.quantity_changed"
+            uow.platform.audit(
+                actor=actor,
+                action=action,
+                subject=f"order-line/{line.line_id}",
+                before=before,
+                after=after,
+                now=now,
+            )
+            touched.add(line.sku)
+            outcomes.append(ChangeOutcome(change.line_id, True))
+        if touched:
+            reallocate_items(uow, ctx.policy, sorted(touched), reason="order line changes")
+        uow.commit()
+    return outcomes
+
+
+def _single(ctx: ServiceContext, change: LineChange, actor: str) -> None:
+    outcome = change_lines(ctx, [change], actor)[0]
+    if outcome.refusal is not None:
+        raise outcome.refusal
 
 
 def cancel_line(ctx: ServiceContext, line_id: int, reason: str, actor: str) -> None:
     """Cancel a line, release what it holds and give it to the next lines of the item."""
-    with ctx.unit_of_work() as uow:
-        line = _open_line(uow, line_id)
-        uow.lock_items([line.sku])
-        released = uow.allocations.release_lines([line_id])
-        uow.orders.cancel(line_id, uow.clock.now())
-        uow.platform.audit(
-            actor=actor,
-            action="order_line.cancelled",
-            subject=f"order-line/{line_id}",
-            before={"status": line.status.value, "quantity": line.quantity},
-            after={"status": "cancelled", "reason": reason, "released_allocations": released},
-            now=uow.clock.now(),
-        )
-        reallocate_items(uow, ctx.policy, [line.sku], reason=f"cancellation of line {line_id}")
-        uow.commit()
+    _single(ctx, LineChange(line_id, None, reason), actor)
 
 
 def change_quantity(ctx: ServiceContext, line_id: int, quantity: int, actor: str) -> None:
     """Change a line's quantity and reallocate its item."""
     if quantity <= 0:
         raise InvalidInputError("quantity", "must be greater than 0 (cancel the line instead)")
-    with ctx.unit_of_work() as uow:
-        line = _open_line(uow, line_id)
-        if quantity < line.shipped_quantity:
-            raise InvalidInputError(
-                "quantity", f"cannot be below the {line.shipped_quantity} units already shipped"
-            )
-        uow.lock_items([line.sku])
-        uow.orders.set_quantity(line_id, quantity, uow.clock.now())
-        uow.platform.audit(
-            actor=actor,
-            action="order_line.quantity_changed",
-            subject=f"order-line/{line_id}",
-            before={"quantity": line.quantity},
-            after={"quantity": quantity},
-            now=uow.clock.now(),
-        )
-        reallocate_items(uow, ctx.policy, [line.sku], reason=f"quantity change of line {line_id}")
-        uow.commit()
+    _single(ctx, LineChange(line_id, quantity), actor)

@@ -21,7 +21,7 @@ from backorder.entrypoints.api.schemas.supply import (
 )
 from backorder.service_layer.access import Caller, Role
 from backorder.service_layer.context import ServiceContext
-from backorder.service_layer.handlers import supply
+from backorder.service_layer.handlers import purchasing, supply
 
 router = APIRouter(tags=["supply"])
 Stockkeeper = Annotated[Caller, Depends(allow(Role.WAREHOUSE, Role.INTEGRATION))]
@@ -97,13 +97,19 @@ def create_purchase_order(
     request: Request, body: PurchaseOrderCreate, ctx: Context, who: Buyer
 ) -> JSONResponse:
     """Record a purchase order placed with a supplier; its lines become future supply."""
-    lines = [
-        supply.PurchaseOrderLineInput(x.sku, x.location, x.quantity, x.expected_date, x.unit_cost)
-        for x in body.lines
-    ]
+    order = purchasing.PurchaseOrderInput(
+        body.po_number,
+        body.supplier,
+        tuple(
+            purchasing.PurchaseOrderLineInput(
+                x.sku, x.location, x.quantity, x.expected_date, x.unit_cost
+            )
+            for x in body.lines
+        ),
+    )
 
     def work() -> tuple[int, PurchaseOrderRead]:
-        supply.create_purchase_order(ctx, body.po_number, body.supplier, lines, who.actor)
+        purchasing.create_purchase_orders(ctx, [order], who.actor)
         return 201, _purchase_order(ctx, body.po_number)
 
     return run_idempotently(request, ctx, who, body, work)
@@ -130,8 +136,14 @@ def confirm(
     """The supplier's acknowledgement of a line, with its date (and quantity)."""
 
     def work() -> tuple[int, PurchaseOrderRead]:
-        supply.confirm_po_line(
-            ctx, po_number, line_number, body.confirmed_date, body.quantity, who.actor
+        purchasing.confirm_po_lines(
+            ctx,
+            [
+                purchasing.LineConfirmation(
+                    po_number, line_number, body.confirmed_date, body.quantity
+                )
+            ],
+            who.actor,
         )
         return 200, _purchase_order(ctx, po_number)
 
@@ -154,7 +166,9 @@ def receive(
     """Goods received against a line: stock rises and the item is reallocated."""
 
     def work() -> tuple[int, PurchaseOrderRead]:
-        supply.receive(ctx, po_number, line_number, body.quantity, who.actor)
+        purchasing.receive_goods(
+            ctx, [purchasing.GoodsReceipt(po_number, line_number, body.quantity)], who.actor
+        )
         return 201, _purchase_order(ctx, po_number)
 
     return run_idempotently(request, ctx, who, body, work)
