@@ -50,10 +50,42 @@ def _epoch(column: str, postgres: bool) -> str:
     return f"CAST(strftime('%s', {column}) AS INTEGER)"
 
 
-def _rows(connection: Connection, sql: str) -> list[tuple[Any, ...]]:
+def _rows(
+    connection: Connection, sql: str, parameters: Sequence[Any] = ()
+) -> list[tuple[Any, ...]]:
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    cursor.execute(sql)
+    if parameters:
+        marker = "%s" if is_postgres(connection) else "?"
+        cursor.execute(sql.replace("{?}", marker), list(parameters))
+    else:
+        cursor.execute(sql)
     return [tuple(row) for row in cursor.fetchall()]
+
+
+SMALL_SCOPE = 200  # up to this many items, filter with IN (...) instead of a temporary table
+
+
+class _Scope:
+    """How queries restrict themselves to the items in scope."""
+
+    def __init__(self, connection: Connection, scope: Sequence[str] | None) -> None:
+        self.values: list[str] = []
+        if scope is None:
+            self.sql = ""
+        elif len(set(scope)) <= SMALL_SCOPE:
+            self.values = sorted(set(scope))
+            self.sql = "sku IN (" + ", ".join(["{?}"] * len(self.values)) + ")"
+        else:
+            _scope_table(connection, scope)
+            self.sql = "sku IN (SELECT sku FROM tmp_scope_skus)"
+
+    def where(self) -> str:
+        """` WHERE <filter>` or nothing."""
+        return f" WHERE {self.sql}" if self.sql else ""
+
+    def and_(self) -> str:
+        """` AND <filter>` or nothing."""
+        return f" AND {self.sql}" if self.sql else ""
 
 
 def _select_in(
@@ -101,18 +133,25 @@ def _network(connection: Connection) -> Network:
 
 
 def load_backlog(
-    connection: Connection, scope: Sequence[str] | None, today: date, tiers: Sequence[str]
+    connection: Connection,
+    scope: Sequence[str] | None,
+    today: date,
+    tiers: Sequence[str],
+    *,
+    with_lines: bool = True,
 ) -> BuiltProblem:
-    """The allocation problem of the open lines of `scope` (None: every item)."""
+    """The allocation problem of the open lines of `scope` (None: every item).
+
+    With `with_lines=False` only the supply side is read (network, items, sources).
+    """
     postgres = is_postgres(connection)
     network = _network(connection)
-    where_items = ""
-    if scope is not None:
-        _scope_table(connection, scope)
-        where_items = " WHERE sku IN (SELECT sku FROM tmp_scope_skus)"
+    in_scope = _Scope(connection, scope)
 
     items = _rows(
-        connection, f"SELECT sku, item_group, product_line FROM items{where_items} ORDER BY sku"
+        connection,
+        f"SELECT sku, item_group, product_line FROM items{in_scope.where()} ORDER BY sku",
+        in_scope.values,
     )
     skus = tuple(r[0] for r in items)
     item_code = {sku: i for i, sku in enumerate(skus)}
@@ -121,20 +160,26 @@ def load_backlog(
     substitutes = _rows(
         connection,
         "SELECT sku, position, substitute_sku, factor, requires_acceptance FROM item_substitutes"
-        + where_items
+        + in_scope.where()
         + " ORDER BY sku, position",
+        in_scope.values,
     )
     substitutes = [r for r in substitutes if r[2] in item_code]
     owners = np.array([item_code[r[0]] for r in substitutes], dtype=np.int64)
     sub_start = np.searchsorted(owners, np.arange(len(skus) + 1)).astype(np.int64)
 
-    line_rows = _rows(
-        connection,
-        "SELECT line_id, sku, customer, quantity - shipped_quantity, "
-        f"{_day('requested_date', postgres)}, {_day('promise_date', postgres)}, "
-        f"{_epoch('ordered_at', postgres)}, unit_price, unit_cost, ship_from, order_type "
-        f"FROM order_lines WHERE status NOT IN {_CLOSED} AND quantity > shipped_quantity"
-        + (" AND sku IN (SELECT sku FROM tmp_scope_skus)" if scope is not None else ""),
+    line_rows = (
+        []
+        if not with_lines
+        else _rows(
+            connection,
+            "SELECT line_id, sku, customer, quantity - shipped_quantity, "
+            f"{_day('requested_date', postgres)}, {_day('promise_date', postgres)}, "
+            f"{_epoch('ordered_at', postgres)}, unit_price, unit_cost, ship_from, order_type "
+            f"FROM order_lines WHERE status NOT IN {_CLOSED} AND quantity > shipped_quantity"
+            + in_scope.and_(),
+            in_scope.values,
+        )
     )
     (
         line_id,
@@ -179,7 +224,7 @@ def load_backlog(
         substitution=customers["substitution"][customer],
         risk=np.zeros(n, dtype=np.float64),
     )
-    supply, source_ids = _supply(connection, scope, item_code, location_code, today, postgres)
+    supply, source_ids = _supply(connection, in_scope, item_code, location_code, today, postgres)
     catalog = Catalog(
         skus=skus,
         item_group=np.array([groups.index(r[1]) for r in items], dtype=np.int32),
@@ -200,7 +245,11 @@ def load_backlog(
         supply=supply,
         as_of_day=day_number(today),
         commitments=_commitments(connection, demand, customer_names, item_code),
-        previous=_previous(connection, demand, source_ids, scope is not None),
+        previous=(
+            _previous(connection, demand, source_ids, scope is not None)
+            if with_lines
+            else PreviousAllocations.empty()
+        ),
     )
     return BuiltProblem(problem=problem, source_ids=source_ids)
 
@@ -254,21 +303,23 @@ def _customer_facts(
 
 def _supply(
     connection: Connection,
-    scope: Sequence[str] | None,
+    scope: _Scope,
     item_code: dict[str, int],
     location_code: dict[str, int],
     today: date,
     postgres: bool,
 ) -> tuple[Supply, tuple[str, ...]]:
-    in_scope = " AND sku IN (SELECT sku FROM tmp_scope_skus)" if scope is not None else ""
     stock = _rows(
-        connection, f"SELECT sku, location, on_hand FROM inventory WHERE on_hand > 0{in_scope}"
+        connection,
+        f"SELECT sku, location, on_hand FROM inventory WHERE on_hand > 0{scope.and_()}",
+        scope.values,
     )
     receipts = _rows(
         connection,
         "SELECT source_id, sku, location, quantity - received_quantity, "
         f"{_day('COALESCE(confirmed_date, expected_date)', postgres)}, confirmation "
-        f"FROM purchase_order_lines WHERE received_quantity < quantity{in_scope}",
+        f"FROM purchase_order_lines WHERE received_quantity < quantity{scope.and_()}",
+        scope.values,
     )
     stock = [r for r in stock if r[0] in item_code]
     receipts = [r for r in receipts if r[1] in item_code]
@@ -354,10 +405,16 @@ def _previous(
     connection: Connection, demand: Demand, source_ids: tuple[str, ...], scoped: bool
 ) -> PreviousAllocations:
     query = "SELECT line_id, source_id, quantity FROM allocations"
-    if scoped:
+    parameters: list[int] = []
+    if scoped and len(demand) <= SMALL_SCOPE:
+        parameters = demand.line_id.tolist()
+        if not parameters:
+            return PreviousAllocations.empty()
+        query += " WHERE line_id IN (" + ", ".join(["{?}"] * len(parameters)) + ")"
+    elif scoped:
         key_table(connection, "tmp_backlog_lines", (int(i) for i in demand.line_id))
         query += " WHERE line_id IN (SELECT key FROM tmp_backlog_lines)"
-    rows = _rows(connection, query)
+    rows = _rows(connection, query, parameters)
     if not rows:
         return PreviousAllocations.empty()
     row_of_source = {s: i for i, s in enumerate(source_ids)}

@@ -46,7 +46,12 @@ def to_json(value: Any) -> Any:
 _FIELDS: dict[type[events.Event], tuple[str, ...]] = {}
 
 
+_SCALARS = (int, str, float, bool, type(None))
+
+
 def _flat_json(value: Any) -> Any:
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Enum):

@@ -35,7 +35,7 @@ from backorder.service_layer.handlers.allocation import run_allocation
 
 ACTOR = "demo replay"
 ORDER_BATCH = 500  # orders per intake transaction
-BLOCK_HOURS = 4  # the world's events reach the service in batches of this many hours
+BLOCK_HOURS = 12  # the world's events reach the service in batches of this many hours
 
 
 @dataclass

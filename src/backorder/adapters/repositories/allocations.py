@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.sql import func
 
 from backorder.adapters import orm
@@ -16,6 +16,22 @@ from backorder.adapters.bulk import drop_temporary, insert_rows, key_table
 from backorder.adapters.repositories.supply import value_chunks
 from backorder.domain.allocation.builder import BuiltProblem
 from backorder.domain.model import Allocation
+
+_ALLOCATED_BY_SOURCE = (
+    select(orm.allocations.c.source_id, func.sum(orm.allocations.c.quantity))
+    .where(orm.allocations.c.sku.in_(bindparam("values", expanding=True)))
+    .group_by(orm.allocations.c.source_id)
+)
+_MOVE_SOURCE = (
+    update(orm.allocations)
+    .where(orm.allocations.c.id == bindparam("k_id"))
+    .values(source_id=bindparam("v_source_id"))
+)
+_SHRINK = (
+    update(orm.allocations)
+    .where(orm.allocations.c.id == bindparam("k_id"))
+    .values(quantity=bindparam("v_quantity"))
+)
 
 ALLOCATION_COLUMNS = (
     "line_id",
@@ -115,6 +131,12 @@ class AllocationRepository:
         """The allocation problem of the open lines of `scope` (None: all), as arrays."""
         return load_backlog(self.connection, scope, today, tiers)
 
+    def supply_problem(
+        self, skus: Sequence[str], today: date, tiers: Sequence[str]
+    ) -> BuiltProblem:
+        """The supply side only (network, items, sources) of some items, as arrays."""
+        return load_backlog(self.connection, skus, today, tiers, with_lines=False)
+
     def due_from_stock(self, today: date) -> list[DueAllocation]:
         """Allocations of stock on hand whose line is due (requested on or before today)."""
         a, lines, customers = orm.allocations, orm.order_lines, orm.customers
@@ -155,12 +177,10 @@ class AllocationRepository:
     def allocated_by_sources(self, skus: Sequence[str]) -> dict[str, int]:
         """Units allocated from each supply source of the given items."""
         found: dict[str, int] = {}
-        a = orm.allocations
         for chunk in value_chunks(skus):
-            query = select(a.c.source_id, func.sum(a.c.quantity)).group_by(a.c.source_id)
-            if chunk is not None:
-                query = query.where(a.c.sku.in_(chunk))
-            found.update({r[0]: int(r[1]) for r in self.connection.execute(query)})
+            assert chunk is not None
+            rows = self.connection.execute(_ALLOCATED_BY_SOURCE, {"values": chunk})
+            found.update({r[0]: int(r[1]) for r in rows})
         return found
 
     def add(self, allocations: Iterable[Allocation], phase: str, run_id: str | None) -> None:
@@ -210,47 +230,55 @@ class AllocationRepository:
             ).rowcount
         return removed
 
-    def move_to_stock(self, source_id: str, stock_source_id: str, quantity: int) -> None:
-        """Allocations on a PO line follow its units into stock as they are received.
+    def move_to_stock(self, moves: Sequence[tuple[str, str, int]]) -> None:
+        """Allocations on PO lines follow their units into stock as they are received.
 
-        The oldest allocations move first, up to `quantity` units; an allocation only
+        Each move is (PO line source id, stock source id, units received). The oldest
+        allocations of a line move first, up to the units received; an allocation only
         partly covered is split.
         """
-        rows = self.connection.execute(
-            select(orm.allocations)
-            .where(orm.allocations.c.source_id == source_id)
-            .order_by(orm.allocations.c.id)
-        ).all()
-        left = quantity
-        for row in rows:
-            if left <= 0:
-                break
-            moved = min(row.quantity, left)
-            left -= moved
-            if moved == row.quantity:
-                self.connection.execute(
-                    update(orm.allocations)
-                    .where(orm.allocations.c.id == row.id)
-                    .values(source_id=stock_source_id)
+        a = orm.allocations
+        held: dict[str, list[dict[str, Any]]] = {}
+        for chunk in value_chunks([source for source, _, _ in moves]):
+            assert chunk is not None
+            for found in self.connection.execute(
+                select(a).where(a.c.source_id.in_(chunk)).order_by(a.c.id)
+            ):
+                held.setdefault(found.source_id, []).append(dict(found._mapping))
+        moved_ids: list[dict[str, Any]] = []
+        shrunk: list[dict[str, Any]] = []
+        split: list[dict[str, Any]] = []
+        for source, stock, quantity in moves:
+            left = quantity
+            queue = held.get(source, [])
+            while queue and left > 0:
+                row = queue[0]
+                moved = min(row["quantity"], left)
+                left -= moved
+                if moved == row["quantity"]:
+                    moved_ids.append({"k_id": row["id"], "v_source_id": stock})
+                    queue.pop(0)
+                    continue
+                row["quantity"] -= moved
+                shrunk.append({"k_id": row["id"], "v_quantity": row["quantity"]})
+                split.append(
+                    {
+                        "line_id": row["line_id"],
+                        "source_id": stock,
+                        "sku": row["sku"],
+                        "location": row["location"],
+                        "quantity": moved,
+                        "available_date": row["available_date"],
+                        "phase": row["phase"],
+                        "run_id": row["run_id"],
+                    }
                 )
-                continue
-            self.connection.execute(
-                update(orm.allocations)
-                .where(orm.allocations.c.id == row.id)
-                .values(quantity=row.quantity - moved)
-            )
-            self.connection.execute(
-                insert(orm.allocations).values(
-                    line_id=row.line_id,
-                    source_id=stock_source_id,
-                    sku=row.sku,
-                    location=row.location,
-                    quantity=moved,
-                    available_date=row.available_date,
-                    phase=row.phase,
-                    run_id=row.run_id,
-                )
-            )
+        if moved_ids:
+            self.connection.execute(_MOVE_SOURCE, moved_ids)
+        if shrunk:
+            self.connection.execute(_SHRINK, shrunk)
+        if split:
+            self.connection.execute(insert(a), split)
 
     # -- decisions -----------------------------------------------------------------------
 

@@ -22,6 +22,25 @@ from backorder.domain.model import (
     TransferLane,
 )
 
+# Prepared once, reused with different values (expanding IN lists keep one compiled form).
+_LOCATIONS = select(orm.locations).order_by(orm.locations.c.code)
+_LANES = select(orm.lanes)
+_KNOWN_SKUS = select(orm.items.c.sku).where(
+    orm.items.c.sku.in_(bindparam("values", expanding=True))
+)
+_ITEMS_BY_SKU = select(orm.items).where(orm.items.c.sku.in_(bindparam("values", expanding=True)))
+_SUBSTITUTES_BY_SKU = (
+    select(orm.item_substitutes)
+    .where(orm.item_substitutes.c.sku.in_(bindparam("values", expanding=True)))
+    .order_by(orm.item_substitutes.c.sku, orm.item_substitutes.c.position)
+)
+_CUSTOMERS_BY_CODE = select(orm.customers).where(
+    orm.customers.c.code.in_(bindparam("values", expanding=True))
+)
+_CONTRACTS_BY_CUSTOMER = select(orm.contract_commitments).where(
+    orm.contract_commitments.c.customer.in_(bindparam("values", expanding=True))
+)
+
 
 def _upsert(
     connection: Connection, table: Any, key: dict[str, Any], values: dict[str, Any]
@@ -84,7 +103,7 @@ class MasterDataRepository:
 
     def locations(self) -> list[Location]:
         """All DCs, by code."""
-        rows = self.connection.execute(select(orm.locations).order_by(orm.locations.c.code))
+        rows = self.connection.execute(_LOCATIONS)
         return [Location(code=r.code, region=r.region, name=r.name) for r in rows]
 
     def save_lane(self, lane: TransferLane) -> bool:
@@ -98,7 +117,7 @@ class MasterDataRepository:
 
     def lanes(self) -> list[TransferLane]:
         """All lanes."""
-        rows = self.connection.execute(select(orm.lanes))
+        rows = self.connection.execute(_LANES)
         return [
             TransferLane(r.origin, r.destination, r.lead_time_days, r.cost_per_unit) for r in rows
         ]
@@ -262,10 +281,7 @@ class MasterDataRepository:
         found: set[str] = set()
         for start in range(0, len(wanted), 900):
             chunk = wanted[start : start + 900]
-            rows = self.connection.execute(
-                select(orm.items.c.sku).where(orm.items.c.sku.in_(chunk))
-            )
-            found.update(r.sku for r in rows)
+            found.update(r.sku for r in self.connection.execute(_KNOWN_SKUS, {"values": chunk}))
         return found
 
     def items_page(self, after: str | None, limit: int) -> list[Item]:
@@ -288,13 +304,14 @@ class MasterDataRepository:
         rows: list[Any] = []
         subs = orm.item_substitutes
         for chunk in value_chunks(skus):
-            query = select(orm.items)
-            subs_query = select(subs).order_by(subs.c.sku, subs.c.position)
-            if chunk is not None:
-                query = query.where(orm.items.c.sku.in_(chunk))
-                subs_query = subs_query.where(subs.c.sku.in_(chunk))
-            rows.extend(self.connection.execute(query))
-            for r in self.connection.execute(subs_query):
+            if chunk is None:
+                found = self.connection.execute(select(orm.items))
+                links = self.connection.execute(select(subs).order_by(subs.c.sku, subs.c.position))
+            else:
+                found = self.connection.execute(_ITEMS_BY_SKU, {"values": chunk})
+                links = self.connection.execute(_SUBSTITUTES_BY_SKU, {"values": chunk})
+            rows.extend(found)
+            for r in links:
                 substitutes.setdefault(r.sku, []).append(
                     Substitute(r.substitute_sku, r.factor, r.requires_acceptance)
                 )
@@ -361,13 +378,14 @@ class MasterDataRepository:
         rows: list[Any] = []
         commitments = orm.contract_commitments
         for chunk in value_chunks(codes):
-            query = select(orm.customers)
-            contracts_query = select(commitments)
-            if chunk is not None:
-                query = query.where(orm.customers.c.code.in_(chunk))
-                contracts_query = contracts_query.where(commitments.c.customer.in_(chunk))
-            rows.extend(self.connection.execute(query))
-            for r in self.connection.execute(contracts_query):
+            if chunk is None:
+                found = self.connection.execute(select(orm.customers))
+                deals = self.connection.execute(select(commitments))
+            else:
+                found = self.connection.execute(_CUSTOMERS_BY_CODE, {"values": chunk})
+                deals = self.connection.execute(_CONTRACTS_BY_CUSTOMER, {"values": chunk})
+            rows.extend(found)
+            for r in deals:
                 contracts.setdefault(r.customer, []).append(
                     ContractCommitment(r.sku, r.quantity_per_period, Period(r.period))
                 )

@@ -76,7 +76,23 @@ class BackorderFilter:
     today: date | None = None
 
 
+SMALL_BATCH = 50  # up to this many line outcomes, plain statements instead of a temp table
 _ADD_ORDER = insert(orm.orders)
+_EXISTING_ORDERS = select(orm.orders.c.order_id).where(
+    orm.orders.c.order_id.in_(bindparam("values", expanding=True))
+)
+_SET_OUTCOME = (
+    update(orm.order_lines)
+    .where(orm.order_lines.c.line_id == bindparam("k_line_id"))
+    .values(
+        status=bindparam("v_status"),
+        allocated_quantity=bindparam("v_allocated_quantity"),
+        backordered_quantity=bindparam("v_backordered_quantity"),
+        promise_date=bindparam("v_promise_date"),
+        backordered_since=bindparam("v_backordered_since"),
+        updated_at=bindparam("v_updated_at"),
+    )
+)
 _ADD_SHIPMENT = insert(orm.shipments)
 _SHIP_LINE = (
     update(orm.order_lines)
@@ -141,12 +157,7 @@ class OrderRepository:
         found: set[str] = set()
         for chunk in value_chunks(order_ids):
             assert chunk is not None
-            found.update(
-                r[0]
-                for r in self.connection.execute(
-                    select(orm.orders.c.order_id).where(orm.orders.c.order_id.in_(chunk))
-                )
-            )
+            found.update(r[0] for r in self.connection.execute(_EXISTING_ORDERS, {"values": chunk}))
         return found
 
     def add_order(self, order: Order, now: datetime) -> list[int]:
@@ -272,6 +283,8 @@ class OrderRepository:
     ) -> list[OutcomeChange]:
         """Store many lines' outcomes at once; returns the lines whose promise or backorder
         state changed (for events)."""
+        if len(outcomes) <= SMALL_BATCH:
+            return self._record_few_outcomes(outcomes, today=today, now=now, reason=reason)
         lines = orm.order_lines
         table = outcome_table(self.connection, outcomes)
         promise_moved = lines.c.promise_date.is_distinct_from(table.c.promise_date)
@@ -391,6 +404,83 @@ class OrderRepository:
                 ],
             )
         return statuses
+
+    def _record_few_outcomes(
+        self,
+        outcomes: Sequence[tuple[int, str, int, int, date | None]],
+        *,
+        today: date,
+        now: datetime,
+        reason: str,
+    ) -> list[OutcomeChange]:
+        # A handful of lines (an API order): plain statements beat temporary tables.
+        lines = orm.order_lines
+        ids = [o[0] for o in outcomes]
+        current = {
+            r.line_id: r
+            for r in self.connection.execute(
+                select(
+                    lines.c.line_id,
+                    lines.c.sku,
+                    lines.c.requested_date,
+                    lines.c.promise_date,
+                    lines.c.status,
+                    lines.c.allocated_quantity,
+                    lines.c.backordered_quantity,
+                    lines.c.backordered_since,
+                ).where(lines.c.line_id.in_(ids))
+            )
+        }
+        updates, history, changes = [], [], []
+        for line_id, status, allocated, backordered, promise in outcomes:
+            row = current[line_id]
+            if (row.status, row.allocated_quantity, row.backordered_quantity, row.promise_date) == (
+                status,
+                allocated,
+                backordered,
+                promise,
+            ):
+                continue
+            since = (row.backordered_since or today) if backordered else None
+            updates.append(
+                {
+                    "k_line_id": line_id,
+                    "v_status": status,
+                    "v_allocated_quantity": allocated,
+                    "v_backordered_quantity": backordered,
+                    "v_promise_date": promise,
+                    "v_backordered_since": since,
+                    "v_updated_at": now,
+                }
+            )
+            if row.promise_date != promise:
+                history.append(
+                    {
+                        "line_id": line_id,
+                        "at": now,
+                        "old_promise_date": row.promise_date,
+                        "promise_date": promise,
+                        "reason": reason,
+                    }
+                )
+            if row.promise_date != promise or (row.backordered_quantity > 0) != (backordered > 0):
+                changes.append(
+                    OutcomeChange(
+                        line_id=line_id,
+                        sku=row.sku,
+                        requested_date=row.requested_date,
+                        old_promise=row.promise_date,
+                        new_promise=promise,
+                        was_backordered=row.backordered_quantity > 0,
+                        backordered=backordered,
+                        allocated=allocated,
+                    )
+                )
+        if updates:
+            self.connection.execute(_SET_OUTCOME, updates)
+        if history:
+            self.connection.execute(insert(orm.promise_history), history)
+        return changes
 
     def set_quantity(self, line_id: int, quantity: int, now: datetime) -> None:
         """Change the ordered quantity."""

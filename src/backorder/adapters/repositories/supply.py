@@ -25,14 +25,14 @@ _SET_ON_HAND = (
 )
 _ADD_STOCK = insert(_inv)
 _new_level = _inv.c.on_hand + bindparam("delta", type_=Integer)
-_ADD_ON_HAND = (
+_CHANGE_ON_HAND = (
     update(_inv)
     .where(_inv.c.sku == bindparam("k_sku"), _inv.c.location == bindparam("k_location"))
     .values(
         on_hand=case((_new_level < 0, 0), else_=_new_level), updated_at=bindparam("v_updated_at")
     )
-    .returning(_inv.c.on_hand)
 )
+_ADD_ON_HAND = _CHANGE_ON_HAND.returning(_inv.c.on_hand)
 _pol = orm.purchase_order_lines
 _CONFIRM = (
     update(_pol)
@@ -183,9 +183,15 @@ class SupplyRepository:
         return created
 
     def change_on_hand(self, deltas: dict[tuple[str, str], int], now: datetime) -> None:
-        """Add (or take) units on hand for many item x DCs at once (never below zero)."""
-        for (sku, location), delta in deltas.items():
-            self.add_on_hand(sku, location, delta, now)
+        """Add (or take) units on hand for many stocked item x DCs at once (never below zero)."""
+        if deltas:
+            self.connection.execute(
+                _CHANGE_ON_HAND,
+                [
+                    {"k_sku": sku, "k_location": location, "delta": delta, "v_updated_at": now}
+                    for (sku, location), delta in deltas.items()
+                ],
+            )
 
     def stock(self, skus: Sequence[str] | None = None) -> list[tuple[str, str, int]]:
         """(sku, location, on hand) rows, for some items or all."""

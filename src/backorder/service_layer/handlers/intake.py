@@ -8,12 +8,11 @@ queries per item, not per line.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 
-from backorder.domain.allocation.builder import ProblemInput, build_problem
 from backorder.domain.allocation.policy import Policy
 from backorder.domain.model import Customer, LineStatus, OrderLine
 from backorder.domain.promising import Promise, PromiseRequest, free_supply, promise
@@ -67,19 +66,7 @@ class FreeSupplyBook:
     def __init__(self, uow: UnitOfWork, policy: Policy, skus: Sequence[str]) -> None:
         self.policy = policy
         wanted = sorted(set(skus))
-        # ATP promises the ordered item itself; substitutes are the allocation run's business.
-        items = [replace(item, substitutes=()) for item in uow.master.items(wanted)]
-        self.built = build_problem(
-            ProblemInput(
-                locations=uow.master.locations(),
-                lanes=uow.master.lanes(),
-                items=items,
-                customers=[],
-                lines=[],
-                supply=uow.supply.sources(wanted, uow.today),
-                as_of=uow.today,
-            )
-        )
+        self.built = uow.allocations.supply_problem(wanted, uow.today, policy.tiers)
         used = uow.allocations.allocated_by_sources(wanted)
         allocated = np.array([used.get(s, 0) for s in self.built.source_ids], dtype=np.int64)
         self.free = free_supply(self.built.problem, allocated)

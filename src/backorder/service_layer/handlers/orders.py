@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from backorder.adapters.repositories.orders import LineRecord
 from backorder.domain.errors import DomainError
-from backorder.domain.model import LineStatus, Order, OrderLine
+from backorder.domain.model import Customer, LineStatus, Location, Order, OrderLine
 from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.errors import ConflictError, InvalidInputError, NotFoundError
 from backorder.service_layer.handlers.allocation import reallocate_items, record_change_events
@@ -24,12 +24,16 @@ class PlacedOrder:
     lines: tuple[LineOutcome, ...]
 
 
-def _check_orders(uow: UnitOfWork, orders: Sequence[Order]) -> None:
+def _check_orders(
+    uow: UnitOfWork,
+    orders: Sequence[Order],
+    customers: dict[str, Customer],
+    locations: Sequence[Location],
+) -> None:
     """Validate a batch of orders with a handful of queries, naming the first bad field."""
     many = len(orders) > 1
-    customers = {c.code for c in uow.master.customers(sorted({o.customer for o in orders}))}
     known = uow.master.known_skus(line.sku for order in orders for line in order.lines)
-    locations = {loc.code for loc in uow.master.locations()}
+    codes = {loc.code for loc in locations}
     existing = uow.orders.existing_orders([o.order_id for o in orders])
     seen: set[str] = set()
     for number, order in enumerate(orders):
@@ -46,7 +50,7 @@ def _check_orders(uow: UnitOfWork, orders: Sequence[Order]) -> None:
         for index, line in enumerate(order.lines):
             if line.sku not in known:
                 raise InvalidInputError(f"{where}lines[{index}].sku", f"unknown item {line.sku!r}")
-            if line.ship_from and line.ship_from not in locations:
+            if line.ship_from and line.ship_from not in codes:
                 raise InvalidInputError(
                     f"{where}lines[{index}].ship_from", f"unknown location {line.ship_from!r}"
                 )
@@ -59,13 +63,13 @@ def place_orders(ctx: ServiceContext, orders: Sequence[Order], actor: str) -> li
     allocation runs later rank them by policy.
     """
     with ctx.unit_of_work() as uow:
-        _check_orders(uow, orders)
+        customers = {c.code: c for c in uow.master.customers(sorted({o.customer for o in orders}))}
+        locations = uow.master.locations()
+        _check_orders(uow, orders, customers, locations)
         # Lock before reading supply: no other request can take the same free units.
         uow.lock_items(sorted({line.sku for order in orders for line in order.lines}))
-        locations = uow.master.locations()
         regions = {loc.code: loc.region for loc in locations}
         codes = [loc.code for loc in locations]
-        customers = {c.code: c for c in uow.master.customers(sorted({o.customer for o in orders}))}
         stored: list[tuple[OrderLine, str]] = []
         for order in orders:
             line_ids = uow.orders.add_order(order, uow.clock.now())

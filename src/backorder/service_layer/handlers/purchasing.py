@@ -229,6 +229,7 @@ def receive_goods(
         lines = _lines(uow, [(r.po_number, r.line_number) for r in receipts])
         still_open = []
         received: dict[str, int] = {}
+        moves: list[tuple[str, str, int]] = []
         for index, (receipt, line) in enumerate(zip(receipts, lines, strict=True)):
             if receipt.quantity <= 0:
                 field = f"receipts[{index}].quantity" if len(lines) > 1 else "quantity"
@@ -240,7 +241,7 @@ def receive_goods(
             )
             on_hand = after - receipt.quantity
             uow.supply.add_received(line.source_id, receipt.quantity, uow.clock.now())
-            uow.allocations.move_to_stock(line.source_id, stock_id, receipt.quantity)
+            moves.append((line.source_id, stock_id, receipt.quantity))
             uow.platform.audit(
                 actor=actor,
                 action="purchase_order.received",
@@ -254,6 +255,7 @@ def receive_goods(
             )
             received[line.source_id] = earlier + receipt.quantity
             still_open.append(max(line.open_quantity - earlier - receipt.quantity, 0))
+        uow.allocations.move_to_stock(moves)
         _finish(uow, ctx, {line.sku for line in lines}, reallocate, "goods receipt")
     return still_open
 
