@@ -9,7 +9,8 @@ from sqlalchemy import Engine
 from backorder.adapters.db import make_engine, upgrade_schema
 from backorder.config import Settings
 from backorder.domain.allocation.policy import Policy
-from backorder.policies import default_policy, load_policy
+from backorder.domain.operations import OperationsPolicy
+from backorder.policies import default_operations_policy, default_policy, load_policy
 from backorder.service_layer.clock import Clock, SystemClock
 from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.unit_of_work import SqlUnitOfWork
@@ -33,6 +34,7 @@ def bootstrap(
     *,
     clock: Clock | None = None,
     policy: Policy | None = None,
+    operations: OperationsPolicy | None = None,
     migrate: bool = True,
 ) -> Application:
     """Create the engine, bring the schema up to date and wire the service context."""
@@ -48,5 +50,6 @@ def bootstrap(
         reader=lambda: SqlUnitOfWork(engine, clock, read_only=True),
         policy=policy,
         clock=clock,
+        operations=operations or default_operations_policy(),
     )
     return Application(settings=settings, engine=engine, context=context)

@@ -20,6 +20,10 @@ class Settings(BaseSettings):
         None, description="SQLAlchemy URL; default: SQLite file in `home`."
     )
     policy_file: Path | None = Field(None, description="Allocation policy YAML; default shipped.")
+    dbos_system_database_url: str | None = Field(
+        None, description="DBOS system database; default: beside the application database."
+    )
+    workflows: bool = Field(True, description="Run backorder cases as durable workflows.")
     application_version: str = Field(
         "1", description="Pinned DBOS application version: in-flight workflows survive deploys."
     )
@@ -28,6 +32,29 @@ class Settings(BaseSettings):
     log_json: bool = Field(False, description="Structured JSON logs instead of console lines.")
     api_page_size: int = Field(100, ge=1, le=1000)
     sql_echo: bool = False
+    # -- inbound integration (NATS consumer) -----------------------------------------------
+    inbound_stream: str = Field("ERP_INBOUND", description="JetStream stream of inbound events.")
+    inbound_subject_prefix: str = Field(
+        "erp", description="The stream holds `<prefix>.>`; messages arrive on `<prefix>.inbound.*`."
+    )
+    inbound_consumer: str = Field("backorder-inbound", description="Durable consumer name.")
+    inbound_batch_size: int = Field(500, ge=1, le=5000, description="Messages per fetch.")
+    inbound_max_deliveries: int = Field(
+        5, ge=1, description="Attempts before a rejected message goes to the dead-letter subject."
+    )
+    inbound_ack_wait_seconds: float = Field(60.0, gt=0, description="Redelivery after silence.")
+    # -- EDI with suppliers ------------------------------------------------------------------
+    edi_sender_qualifier: str = Field("ZZ", description="Our ISA05 on outbound X12.")
+    edi_sender_id: str = Field("BACKORDERCO", description="Our ISA06 on outbound X12.")
+    edi_usage_indicator: str = Field("P", description="ISA15 of outbound X12: P or T.")
+    # -- API governance ------------------------------------------------------------------------
+    api_rate_limit_per_second: float = Field(
+        50.0, gt=0, description="Sustained requests per second per API key (token refill)."
+    )
+    api_rate_limit_burst: int = Field(100, ge=1, description="Requests a key may send at once.")
+    api_max_body_bytes: int = Field(
+        8 * 1024 * 1024, ge=1024, description="Larger request bodies are refused with 413."
+    )
 
     @property
     def effective_database_url(self) -> str:

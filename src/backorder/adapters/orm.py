@@ -331,3 +331,246 @@ outbox = Table(
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Column("published_at", DateTime(timezone=True)),
 )
+
+# -- integration: inbound messages, EDI with suppliers ----------------------------------
+
+inbound_messages = Table(
+    "inbound_messages",
+    metadata,
+    # The sender's message id: a message whose id is stored as applied is never applied again.
+    Column("message_id", String(200), primary_key=True),
+    Column("source", String(200), nullable=False),
+    Column("type", String(80), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("processed_at", DateTime(timezone=True)),
+    # applied | rejected | dead_lettered | pending (claimed, not yet decided)
+    Column("outcome", String(24), nullable=False),
+    Column("error", Text),
+    Column("attempts", Integer, nullable=False, default=1),
+)
+
+edi_outbound_documents = Table(
+    "edi_outbound_documents",
+    metadata,
+    Column("document_id", Id, primary_key=True, autoincrement=True),
+    Column("document_type", String(8), nullable=False),  # 997, 850
+    Column("partner_qualifier", String(2), nullable=False),  # ISA07 of the document
+    Column("partner_id", String(15), nullable=False),  # ISA08
+    Column("interchange_control_number", String(9), nullable=False, unique=True),
+    # What it answers or carries: "<qualifier>:<sender>:<ISA13>" of an inbound interchange
+    # (997) or a purchase order number (850).
+    Column("reference", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("content", Text, nullable=False),
+)
+Index(
+    "ix_edi_outbound_documents_reference",
+    edi_outbound_documents.c.document_type,
+    edi_outbound_documents.c.reference,
+)
+
+edi_control_numbers = Table(
+    "edi_control_numbers",
+    metadata,
+    # interchange (ISA13), group (GS06), transaction_set (ST02): counters that only go up.
+    Column("name", String(32), primary_key=True),
+    Column("last_value", BigInteger, nullable=False),
+)
+
+supplier_inventory_advice = Table(
+    "supplier_inventory_advice",
+    metadata,
+    # The latest 846 quantity per supplier x item x kind (an older report never overwrites).
+    Column("sender_id", String(32), primary_key=True),  # "<ISA05>:<ISA06>"
+    Column("item_key", String(96), primary_key=True),  # our SKU (BP), else "VP:<vendor part>"
+    Column("kind", String(32), primary_key=True),  # available, on_hand, on_order, ...
+    Column("supplier", String(64)),  # our supplier code, when the sender is known
+    Column("sku", String(64)),
+    Column("vendor_part_number", String(64)),
+    Column("quantity", Float, nullable=False),
+    Column("unit", String(8)),
+    Column("available_date", Date),  # DTM 018 of the quantity
+    Column("report_date", Date, nullable=False),
+    Column("reference", String(64), nullable=False),  # BIA03
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+supplier_invoices = Table(
+    "supplier_invoices",
+    metadata,
+    Column("sender_id", String(32), primary_key=True),
+    Column("invoice_number", String(64), primary_key=True),
+    Column("supplier", String(64)),
+    Column("po_number", String(64)),
+    Column("invoice_date", Date, nullable=False),
+    Column("currency", String(3)),
+    Column("total_amount", Float, nullable=False),
+    Column("match_status", String(24), nullable=False),  # matched | mismatch
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+supplier_invoice_lines = Table(
+    "supplier_invoice_lines",
+    metadata,
+    Column("sender_id", String(32), primary_key=True),
+    Column("invoice_number", String(64), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("line_number", String(20)),  # IT101 as sent
+    Column("sku", String(64)),
+    Column("quantity", Float, nullable=False),
+    Column("unit_price", Float, nullable=False),
+    Column("source_id", String(96)),  # the PO line it was matched to
+    Column("invoiced_to_date", Float),  # on that PO line, this invoice included
+    Column("received_quantity", Integer),  # on that PO line when the invoice arrived
+    # matched | partially_invoiced | over_invoiced | price_mismatch | no_po_line
+    Column("match", String(24), nullable=False),
+)
+Index("ix_supplier_invoice_lines_source", supplier_invoice_lines.c.source_id)
+
+backorder_cases = Table(
+    "backorder_cases",
+    metadata,
+    Column("case_id", String(40), primary_key=True),  # "case-<line id>"
+    Column("line_id", BigInteger, nullable=False, unique=True),
+    Column("sku", String(64), nullable=False),
+    Column("customer", String(64), nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("next_check_at", DateTime(timezone=True)),
+    Column("notified_promise", Date),
+    Column("on_hold", Boolean, nullable=False, default=False),
+    Column("hold_reason", String(200)),
+    Column("released_to_warehouse", Boolean, nullable=False, default=False),
+)
+Index("ix_backorder_cases_state", backorder_cases.c.state)
+Index("ix_backorder_cases_sku", backorder_cases.c.sku)
+
+case_history = Table(
+    "case_history",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("case_id", String(40), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("from_state", String(32)),
+    Column("to_state", String(32), nullable=False),
+    Column("reason", String(200), nullable=False),
+)
+
+case_actions = Table(
+    "case_actions",
+    metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("key", String(160), primary_key=True),  # an action with this key was carried out
+    Column("kind", String(32), nullable=False),
+    Column("done_at", DateTime(timezone=True), nullable=False),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("task_id", Id, primary_key=True, autoincrement=True),
+    Column("case_id", String(40)),  # the case the task belongs to, if any
+    Column("cause", String(160), nullable=False),  # what it is about: a case, an invoice, ...
+    Column("task_type", String(64), nullable=False),
+    Column("team", String(32), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("status", String(16), nullable=False),  # open, claimed, resolved
+    Column("owner", String(120)),
+    Column("subject", String(200), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_at", DateTime(timezone=True)),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("resolution", String(64)),
+    Column("escalation_level", Integer, nullable=False, default=0),
+    Column("breached", Boolean, nullable=False, default=False),
+    Column("touches", Integer, nullable=False, default=0),  # manual actions taken on it
+    # Never twice for the same cause: opening is idempotent on (cause, type).
+    UniqueConstraint("cause", "task_type", name="uq_tasks_cause_type"),
+)
+Index("ix_tasks_team_status", tasks.c.team, tasks.c.status)
+
+task_events = Table(
+    "task_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("task_id", BigInteger, nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(160), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+)
+
+dispatch_cursors = Table(
+    "dispatch_cursors",
+    metadata,
+    Column("name", String(64), primary_key=True),  # a reader of the outbox
+    Column("position", BigInteger, nullable=False),  # last outbox position it handled
+)
+
+# Relay state per outbox consumer ("nats", "webhooks"): the cursor below which every event
+# is done, counters for health, and the leader (a lease on SQLite; informational beside
+# the PostgreSQL advisory lock that really elects it).
+outbox_consumers = Table(
+    "outbox_consumers",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("position", BigInteger, nullable=False, default=0),
+    Column("delivered_total", BigInteger, nullable=False, default=0),
+    Column("failures", BigInteger, nullable=False, default=0),
+    Column("last_success_at", DateTime(timezone=True)),
+    Column("last_failure_at", DateTime(timezone=True)),
+    Column("last_error", Text),
+    Column("leader", String(200)),
+    Column("lease_expires_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True)),
+)
+
+webhook_subscriptions = Table(
+    "webhook_subscriptions",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("event_types", JSON, nullable=False),  # filters: exact types or "prefix.*"
+    Column("description", String(200), nullable=False, default=""),
+    Column("secret", String(100), nullable=False),  # HMAC key: needed in clear to sign
+    Column("start_after", BigInteger, nullable=False),  # outbox position at subscription
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(160), nullable=False),
+    Column("deleted_at", DateTime(timezone=True)),
+    Column("delivered_total", BigInteger, nullable=False, default=0),
+    Column("failures", BigInteger, nullable=False, default=0),
+    Column("last_success_at", DateTime(timezone=True)),
+    Column("last_failure_at", DateTime(timezone=True)),
+    Column("last_error", Text),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("subscription_id", String(40), ForeignKey("webhook_subscriptions.id"), nullable=False),
+    Column("event_id", String(40), nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("type", String(120), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("status", String(16), nullable=False),  # pending, delivered, dead, cancelled
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_attempt_at", DateTime(timezone=True)),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("dead_at", DateTime(timezone=True)),
+    Column("last_status_code", Integer),
+    Column("last_error", Text),
+    UniqueConstraint("subscription_id", "event_id", name="uq_webhook_deliveries_event"),
+)
+Index("ix_webhook_deliveries_status", webhook_deliveries.c.status, webhook_deliveries.c.id)
+Index(
+    "ix_webhook_deliveries_subscription",
+    webhook_deliveries.c.subscription_id,
+    webhook_deliveries.c.status,
+)

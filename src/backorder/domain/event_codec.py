@@ -16,6 +16,13 @@ _TYPES: dict[type[events.Event], tuple[str, str]] = {
     events.LineBackordered: ("backorder.order_line.backordered.v1", "line_id"),
     events.LineRepromised: ("backorder.order_line.repromised.v1", "line_id"),
     events.LineShipped: ("backorder.order_line.shipped.v1", "line_id"),
+    events.CaseOpened: ("backorder.case.opened.v1", "case_id"),
+    events.CaseStateChanged: ("backorder.case.state_changed.v1", "case_id"),
+    events.TaskOpened: ("backorder.task.opened.v1", "task_id"),
+    events.CustomerNoticeRequested: ("backorder.case.customer_notice_requested.v1", "case_id"),
+    events.ReplenishmentRequested: ("backorder.case.replenishment_requested.v1", "case_id"),
+    events.PickRequested: ("backorder.case.pick_requested.v1", "case_id"),
+    events.SupplierReminderRequested: ("backorder.case.supplier_reminder_requested.v1", "case_id"),
     events.AllocationCompleted: ("backorder.allocation_run.completed.v1", "run_id"),
     events.SupplyShortageDetected: ("backorder.item.shortage_detected.v1", "sku"),
 }

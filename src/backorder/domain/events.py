@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +72,78 @@ class LineShipped(Event):
     complete: bool
     shipped_on: date
     requested_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class CaseOpened(Event):
+    """A backorder case was opened for a line."""
+
+    case_id: str
+    line_id: int
+    sku: str
+    customer: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseStateChanged(Event):
+    """A backorder case moved to another state."""
+
+    case_id: str
+    line_id: int
+    from_state: str
+    to_state: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class TaskOpened(Event):
+    """An exception task was opened for a team."""
+
+    task_id: int
+    task_type: str
+    team: str
+    severity: str
+    owner: str | None
+    cause: str
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerNoticeRequested(Event):
+    """A case asks for the customer to be told something."""
+
+    case_id: str
+    line_id: int
+    customer: str
+    kind: str
+    promise_date: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplenishmentRequested(Event):
+    """A case found units without supply and asks for more."""
+
+    case_id: str
+    line_id: int
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class PickRequested(Event):
+    """Stock on hand is allocated to a line: the warehouse should pick it."""
+
+    case_id: str
+    line_id: int
+    sku: str
+    quantity: int
+    priority: int
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierReminderRequested(Event):
+    """A supplier has not acknowledged a purchase-order line in time."""
+
+    case_id: str
+    source_id: str
+    supplier: str | None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from backorder.domain.allocation.policy import Policy
+from backorder.domain.operations import OperationsPolicy
+from backorder.policies import default_operations_policy
 from backorder.service_layer.clock import Clock
 from backorder.service_layer.unit_of_work import UnitOfWork
 
@@ -18,3 +20,4 @@ class ServiceContext:
     reader: Callable[[], UnitOfWork]  # a unit of work for queries: no write lock, no commit
     policy: Policy
     clock: Clock
+    operations: OperationsPolicy = field(default_factory=default_operations_policy)

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, select
 from backorder.adapters import orm
 from backorder.adapters.db import writer
 from backorder.adapters.repositories.allocations import AllocationRepository
+from backorder.adapters.repositories.cases import CaseRepository, TaskRepository
 from backorder.adapters.repositories.master import MasterDataRepository
 from backorder.adapters.repositories.orders import OrderRepository
 from backorder.adapters.repositories.platform import PlatformRepository
@@ -36,6 +37,8 @@ class UnitOfWork(abc.ABC):
     supply: SupplyRepository
     allocations: AllocationRepository
     platform: PlatformRepository
+    cases: CaseRepository
+    tasks: TaskRepository
     clock: Clock
 
     def __init__(self) -> None:
@@ -121,6 +124,8 @@ class SqlUnitOfWork(UnitOfWork):
         self.supply = SupplyRepository(connection)
         self.allocations = AllocationRepository(connection)
         self.platform = PlatformRepository(connection)
+        self.cases = CaseRepository(connection)
+        self.tasks = TaskRepository(connection)
         return self
 
     def __exit__(

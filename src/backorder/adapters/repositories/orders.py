@@ -152,6 +152,19 @@ class OrderRepository:
         ).first()
         return found is not None
 
+    def customers_of(self, line_ids: Sequence[int]) -> dict[int, str]:
+        """Customer of each line."""
+        found: dict[int, str] = {}
+        for chunk in value_chunks([str(i) for i in line_ids]):
+            assert chunk is not None
+            rows = self.connection.execute(
+                select(orm.order_lines.c.line_id, orm.order_lines.c.customer).where(
+                    orm.order_lines.c.line_id.in_([int(i) for i in chunk])
+                )
+            )
+            found.update({r[0]: r[1] for r in rows})
+        return found
+
     def existing_orders(self, order_ids: Sequence[str]) -> set[str]:
         """Which of the order ids are already stored."""
         found: set[str] = set()

@@ -172,6 +172,25 @@ class PlatformRepository:
         elif events:
             self.connection.execute(insert(orm.outbox), events)
 
+    def cursor(self, name: str) -> int:
+        """Last outbox position a named reader handled (0 when new)."""
+        row = self.connection.execute(
+            select(orm.dispatch_cursors.c.position).where(orm.dispatch_cursors.c.name == name)
+        ).first()
+        return int(row[0]) if row is not None else 0
+
+    def set_cursor(self, name: str, position: int) -> None:
+        """Move a named reader's cursor."""
+        done = self.connection.execute(
+            update(orm.dispatch_cursors)
+            .where(orm.dispatch_cursors.c.name == name)
+            .values(position=position)
+        )
+        if not done.rowcount:
+            self.connection.execute(
+                insert(orm.dispatch_cursors).values(name=name, position=position)
+            )
+
     def events_after(self, position: int, limit: int) -> list[dict[str, Any]]:
         """Outbox events after a position, in order."""
         rows = self.connection.execute(

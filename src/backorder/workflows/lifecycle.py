@@ -1,0 +1,90 @@
+"""The backorder case as a durable DBOS workflow.
+
+The workflow is a loop: evaluate the case (one step, one transaction), then wait for news
+(`recv` on topic "case") at most until the case's next check is due. News is anything
+that may change the case: an allocation, a receipt, a supplier document, a shipment, a
+person's action, or a tick from the scheduler. The body holds no clock reads, no I/O and
+no randomness, so DBOS can replay it after a crash; all effects live in the step, which is
+idempotent (see `service_layer.handlers.cases.evaluate_case`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from dbos import DBOS, SetWorkflowID
+
+from backorder.service_layer.handlers.cases import CaseStep, evaluate_case
+from backorder.workflows import runtime
+
+TOPIC = "case"
+# Longest single wait: the case looks at itself at least this often even without news,
+# so a lost message can delay it, never strand it.
+MAX_WAIT_SECONDS = 3600.0
+MIN_WAIT_SECONDS = 1.0
+
+
+def _evaluate(case_id: str, reason: str) -> dict[str, Any]:
+    step: CaseStep = evaluate_case(runtime.context(), case_id, reason)
+    return {
+        "state": step.state.value,
+        "terminal": step.terminal,
+        "next_check": step.next_check.isoformat() if step.next_check else None,
+        "now": runtime.context().clock.now().isoformat(),
+    }
+
+
+@DBOS.step(retries_allowed=True, max_attempts=5, interval_seconds=0.5)
+async def evaluate_step(case_id: str, reason: str) -> dict[str, Any]:
+    """Evaluate the case now (a transaction of its own, in a worker thread)."""
+    return await asyncio.to_thread(_evaluate, case_id, reason)
+
+
+def _wait_seconds(outcome: dict[str, Any]) -> float:
+    # Derived from the step's recorded output only, so a replay computes the same wait.
+    if not outcome["next_check"]:
+        return MAX_WAIT_SECONDS
+    due = datetime.fromisoformat(outcome["next_check"])
+    now = datetime.fromisoformat(outcome["now"])
+    seconds = (due - now).total_seconds()
+    return min(max(seconds, MIN_WAIT_SECONDS), MAX_WAIT_SECONDS)
+
+
+@DBOS.workflow()
+async def run_case(case_id: str) -> str:
+    """Drive one backorder case from detection to closure."""
+    reason = "case opened"
+    while True:
+        outcome = await evaluate_step(case_id, reason)
+        if outcome["terminal"]:
+            return str(outcome["state"])
+        message = await DBOS.recv_async(TOPIC, timeout_seconds=_wait_seconds(outcome))
+        reason = str(message.get("reason", "news")) if isinstance(message, dict) else "check due"
+
+
+def start_cases(case_ids: list[str]) -> None:
+    """Start (or attach to) the workflow of each case; the case id is the workflow id."""
+    for case_id in case_ids:
+        with SetWorkflowID(case_id):
+            DBOS.enqueue_workflow(runtime.CASE_QUEUE, run_case, case_id)
+
+
+def wake_cases(case_ids: list[str], reason: str, idempotency_key: str | None = None) -> None:
+    """Tell cases that something about them changed (they re-evaluate at once)."""
+    from dbos._sys_db import SendMessage
+
+    if not case_ids:
+        return
+    DBOS.send_bulk(
+        [
+            SendMessage(
+                destination_id=case_id,
+                message={"reason": reason},
+                topic=TOPIC,
+                idempotency_key=f"{idempotency_key}:{case_id}" if idempotency_key else None,
+            )
+            for case_id in case_ids
+        ]
+    )
