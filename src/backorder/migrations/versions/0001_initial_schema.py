@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 00:25:27.064964
+Create Date: 2026-11-28 00:49:47.686891
 """
 
 from __future__ import annotations
@@ -87,6 +87,54 @@ def upgrade() -> None:
         batch_op.create_index("ix_audit_log_subject", ["subject"], unique=False)
 
     op.create_table(
+        "backorder_cases",
+        sa.Column("case_id", sa.String(length=40), nullable=False),
+        sa.Column("line_id", sa.BigInteger(), nullable=False),
+        sa.Column("sku", sa.String(length=64), nullable=False),
+        sa.Column("customer", sa.String(length=64), nullable=False),
+        sa.Column("state", sa.String(length=32), nullable=False),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("next_check_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("notified_promise", sa.Date(), nullable=True),
+        sa.Column("on_hold", sa.Boolean(), nullable=False),
+        sa.Column("hold_reason", sa.String(length=200), nullable=True),
+        sa.Column("released_to_warehouse", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("case_id", name=op.f("pk_backorder_cases")),
+        sa.UniqueConstraint("line_id", name=op.f("uq_backorder_cases_line_id")),
+    )
+    with op.batch_alter_table("backorder_cases", schema=None) as batch_op:
+        batch_op.create_index("ix_backorder_cases_sku", ["sku"], unique=False)
+        batch_op.create_index("ix_backorder_cases_state", ["state"], unique=False)
+
+    op.create_table(
+        "case_actions",
+        sa.Column("case_id", sa.String(length=40), nullable=False),
+        sa.Column("key", sa.String(length=160), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("done_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("case_id", "key", name=op.f("pk_case_actions")),
+    )
+    op.create_table(
+        "case_history",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("case_id", sa.String(length=40), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("from_state", sa.String(length=32), nullable=True),
+        sa.Column("to_state", sa.String(length=32), nullable=False),
+        sa.Column("reason", sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_history")),
+    )
+    with op.batch_alter_table("case_history", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_case_history_case_id"), ["case_id"], unique=False)
+
+    op.create_table(
         "customers",
         sa.Column("customer_id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=64), nullable=False),
@@ -128,6 +176,44 @@ def upgrade() -> None:
         batch_op.create_index("ix_decision_records_sku_rank", ["sku", "rank"], unique=False)
 
     op.create_table(
+        "dispatch_cursors",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("position", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_dispatch_cursors")),
+    )
+    op.create_table(
+        "edi_control_numbers",
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("last_value", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_edi_control_numbers")),
+    )
+    op.create_table(
+        "edi_outbound_documents",
+        sa.Column(
+            "document_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("document_type", sa.String(length=8), nullable=False),
+        sa.Column("partner_qualifier", sa.String(length=2), nullable=False),
+        sa.Column("partner_id", sa.String(length=15), nullable=False),
+        sa.Column("interchange_control_number", sa.String(length=9), nullable=False),
+        sa.Column("reference", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("document_id", name=op.f("pk_edi_outbound_documents")),
+        sa.UniqueConstraint(
+            "interchange_control_number",
+            name=op.f("uq_edi_outbound_documents_interchange_control_number"),
+        ),
+    )
+    with op.batch_alter_table("edi_outbound_documents", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_edi_outbound_documents_reference", ["document_type", "reference"], unique=False
+        )
+
+    op.create_table(
         "idempotency_keys",
         sa.Column("key", sa.String(length=200), nullable=False),
         sa.Column("actor", sa.String(length=160), nullable=False),
@@ -136,6 +222,18 @@ def upgrade() -> None:
         sa.Column("response", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("key", "actor", name=op.f("pk_idempotency_keys")),
+    )
+    op.create_table(
+        "inbound_messages",
+        sa.Column("message_id", sa.String(length=200), nullable=False),
+        sa.Column("source", sa.String(length=200), nullable=False),
+        sa.Column("type", sa.String(length=80), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("outcome", sa.String(length=24), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("message_id", name=op.f("pk_inbound_messages")),
     )
     op.create_table(
         "items",
@@ -179,6 +277,20 @@ def upgrade() -> None:
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("position", name=op.f("pk_outbox")),
         sa.UniqueConstraint("event_id", name=op.f("uq_outbox_event_id")),
+    )
+    op.create_table(
+        "outbox_consumers",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("position", sa.BigInteger(), nullable=False),
+        sa.Column("delivered_total", sa.BigInteger(), nullable=False),
+        sa.Column("failures", sa.BigInteger(), nullable=False),
+        sa.Column("last_success_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_failure_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("leader", sa.String(length=200), nullable=True),
+        sa.Column("lease_expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_outbox_consumers")),
     )
     op.create_table(
         "policies",
@@ -237,6 +349,57 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_shipments_shipped_on"), ["shipped_on"], unique=False)
 
     op.create_table(
+        "supplier_inventory_advice",
+        sa.Column("sender_id", sa.String(length=32), nullable=False),
+        sa.Column("item_key", sa.String(length=96), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("supplier", sa.String(length=64), nullable=True),
+        sa.Column("sku", sa.String(length=64), nullable=True),
+        sa.Column("vendor_part_number", sa.String(length=64), nullable=True),
+        sa.Column("quantity", sa.Float(), nullable=False),
+        sa.Column("unit", sa.String(length=8), nullable=True),
+        sa.Column("available_date", sa.Date(), nullable=True),
+        sa.Column("report_date", sa.Date(), nullable=False),
+        sa.Column("reference", sa.String(length=64), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "sender_id", "item_key", "kind", name=op.f("pk_supplier_inventory_advice")
+        ),
+    )
+    op.create_table(
+        "supplier_invoice_lines",
+        sa.Column("sender_id", sa.String(length=32), nullable=False),
+        sa.Column("invoice_number", sa.String(length=64), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("line_number", sa.String(length=20), nullable=True),
+        sa.Column("sku", sa.String(length=64), nullable=True),
+        sa.Column("quantity", sa.Float(), nullable=False),
+        sa.Column("unit_price", sa.Float(), nullable=False),
+        sa.Column("source_id", sa.String(length=96), nullable=True),
+        sa.Column("invoiced_to_date", sa.Float(), nullable=True),
+        sa.Column("received_quantity", sa.Integer(), nullable=True),
+        sa.Column("match", sa.String(length=24), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "sender_id", "invoice_number", "position", name=op.f("pk_supplier_invoice_lines")
+        ),
+    )
+    with op.batch_alter_table("supplier_invoice_lines", schema=None) as batch_op:
+        batch_op.create_index("ix_supplier_invoice_lines_source", ["source_id"], unique=False)
+
+    op.create_table(
+        "supplier_invoices",
+        sa.Column("sender_id", sa.String(length=32), nullable=False),
+        sa.Column("invoice_number", sa.String(length=64), nullable=False),
+        sa.Column("supplier", sa.String(length=64), nullable=True),
+        sa.Column("po_number", sa.String(length=64), nullable=True),
+        sa.Column("invoice_date", sa.Date(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=True),
+        sa.Column("total_amount", sa.Float(), nullable=False),
+        sa.Column("match_status", sa.String(length=24), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("sender_id", "invoice_number", name=op.f("pk_supplier_invoices")),
+    )
+    op.create_table(
         "suppliers",
         sa.Column("supplier_id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=64), nullable=False),
@@ -246,6 +409,73 @@ def upgrade() -> None:
         sa.Column("email", sa.String(length=320), nullable=True),
         sa.PrimaryKeyConstraint("supplier_id", name=op.f("pk_suppliers")),
         sa.UniqueConstraint("code", name=op.f("uq_suppliers_code")),
+    )
+    op.create_table(
+        "task_events",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("task_id", sa.BigInteger(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=160), nullable=False),
+        sa.Column("action", sa.String(length=32), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_task_events")),
+    )
+    with op.batch_alter_table("task_events", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_task_events_task_id"), ["task_id"], unique=False)
+
+    op.create_table(
+        "tasks",
+        sa.Column(
+            "task_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("case_id", sa.String(length=40), nullable=True),
+        sa.Column("cause", sa.String(length=160), nullable=False),
+        sa.Column("task_type", sa.String(length=64), nullable=False),
+        sa.Column("team", sa.String(length=32), nullable=False),
+        sa.Column("severity", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("owner", sa.String(length=120), nullable=True),
+        sa.Column("subject", sa.String(length=200), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("resolution", sa.String(length=64), nullable=True),
+        sa.Column("escalation_level", sa.Integer(), nullable=False),
+        sa.Column("breached", sa.Boolean(), nullable=False),
+        sa.Column("touches", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("task_id", name=op.f("pk_tasks")),
+        sa.UniqueConstraint("cause", "task_type", name="uq_tasks_cause_type"),
+    )
+    with op.batch_alter_table("tasks", schema=None) as batch_op:
+        batch_op.create_index("ix_tasks_team_status", ["team", "status"], unique=False)
+
+    op.create_table(
+        "webhook_subscriptions",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("url", sa.Text(), nullable=False),
+        sa.Column("event_types", sa.JSON(), nullable=False),
+        sa.Column("description", sa.String(length=200), nullable=False),
+        sa.Column("secret", sa.String(length=100), nullable=False),
+        sa.Column("start_after", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=160), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("delivered_total", sa.BigInteger(), nullable=False),
+        sa.Column("failures", sa.BigInteger(), nullable=False),
+        sa.Column("last_success_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_failure_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_subscriptions")),
     )
     op.create_table(
         "contract_commitments",
@@ -345,6 +575,42 @@ def upgrade() -> None:
         batch_op.create_index("ix_purchase_order_lines_sku", ["sku"], unique=False)
 
     op.create_table(
+        "webhook_deliveries",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("subscription_id", sa.String(length=40), nullable=False),
+        sa.Column("event_id", sa.String(length=40), nullable=False),
+        sa.Column("position", sa.BigInteger(), nullable=False),
+        sa.Column("type", sa.String(length=120), nullable=False),
+        sa.Column("subject", sa.String(length=200), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("dead_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_status_code", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["subscription_id"],
+            ["webhook_subscriptions.id"],
+            name=op.f("fk_webhook_deliveries_subscription_id_webhook_subscriptions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
+        sa.UniqueConstraint("subscription_id", "event_id", name="uq_webhook_deliveries_event"),
+    )
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.create_index("ix_webhook_deliveries_status", ["status", "id"], unique=False)
+        batch_op.create_index(
+            "ix_webhook_deliveries_subscription", ["subscription_id", "status"], unique=False
+        )
+
+    op.create_table(
         "order_lines",
         sa.Column(
             "line_id",
@@ -405,6 +671,11 @@ def downgrade() -> None:
         )
 
     op.drop_table("order_lines")
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.drop_index("ix_webhook_deliveries_subscription")
+        batch_op.drop_index("ix_webhook_deliveries_status")
+
+    op.drop_table("webhook_deliveries")
     with op.batch_alter_table("purchase_order_lines", schema=None) as batch_op:
         batch_op.drop_index("ix_purchase_order_lines_sku")
 
@@ -414,7 +685,22 @@ def downgrade() -> None:
     op.drop_table("item_substitutes")
     op.drop_table("inventory")
     op.drop_table("contract_commitments")
+    op.drop_table("webhook_subscriptions")
+    with op.batch_alter_table("tasks", schema=None) as batch_op:
+        batch_op.drop_index("ix_tasks_team_status")
+
+    op.drop_table("tasks")
+    with op.batch_alter_table("task_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_task_events_task_id"))
+
+    op.drop_table("task_events")
     op.drop_table("suppliers")
+    op.drop_table("supplier_invoices")
+    with op.batch_alter_table("supplier_invoice_lines", schema=None) as batch_op:
+        batch_op.drop_index("ix_supplier_invoice_lines_source")
+
+    op.drop_table("supplier_invoice_lines")
+    op.drop_table("supplier_inventory_advice")
     with op.batch_alter_table("shipments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_shipments_shipped_on"))
         batch_op.drop_index(batch_op.f("ix_shipments_line_id"))
@@ -426,15 +712,33 @@ def downgrade() -> None:
 
     op.drop_table("promise_history")
     op.drop_table("policies")
+    op.drop_table("outbox_consumers")
     op.drop_table("outbox")
     op.drop_table("locations")
     op.drop_table("items")
+    op.drop_table("inbound_messages")
     op.drop_table("idempotency_keys")
+    with op.batch_alter_table("edi_outbound_documents", schema=None) as batch_op:
+        batch_op.drop_index("ix_edi_outbound_documents_reference")
+
+    op.drop_table("edi_outbound_documents")
+    op.drop_table("edi_control_numbers")
+    op.drop_table("dispatch_cursors")
     with op.batch_alter_table("decision_records", schema=None) as batch_op:
         batch_op.drop_index("ix_decision_records_sku_rank")
 
     op.drop_table("decision_records")
     op.drop_table("customers")
+    with op.batch_alter_table("case_history", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_history_case_id"))
+
+    op.drop_table("case_history")
+    op.drop_table("case_actions")
+    with op.batch_alter_table("backorder_cases", schema=None) as batch_op:
+        batch_op.drop_index("ix_backorder_cases_state")
+        batch_op.drop_index("ix_backorder_cases_sku")
+
+    op.drop_table("backorder_cases")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_log_subject")
 
