@@ -53,7 +53,9 @@ def start(application: Application, *, run_workers: bool = True) -> None:
     _runtime.context = application.context
     if _runtime.launched:
         return
-    # Registers the workflow functions (import for its side effect of registration).
+    # Registers the workflow functions and the case action executors (imports for their
+    # side effect of registration).
+    from backorder.service_layer.handlers import case_executors  # noqa: F401
     from backorder.workflows import lifecycle  # noqa: F401
 
     config: DBOSConfig = {
