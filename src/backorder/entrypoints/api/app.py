@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
 from fastapi import FastAPI
 
 from backorder import __version__
@@ -9,10 +12,13 @@ from backorder.bootstrap import Application
 from backorder.entrypoints.api import problems
 from backorder.entrypoints.api.routes import allocation, master, orders, supply
 
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
-def create_app(application: Application) -> FastAPI:
+
+def create_app(application: Application, lifespan: Lifespan | None = None) -> FastAPI:
     """An API bound to a wired application (engine, policy, clock)."""
     app = FastAPI(
+        lifespan=lifespan,
         title="backorder",
         version=__version__,
         description=(

@@ -6,6 +6,7 @@ from backorder.entrypoints.cli.bench import bench_app
 from backorder.entrypoints.cli.demo import demo
 from backorder.entrypoints.cli.imports import import_app
 from backorder.entrypoints.cli.service import allocate, explain, keys_app, serve
+from backorder.entrypoints.cli.worker import worker
 
 app = typer.Typer(
     name="backorder",
@@ -14,6 +15,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.command("serve")(serve)
+app.command("worker")(worker)
 app.command("demo")(demo)
 app.command("allocate")(allocate)
 app.command("explain")(explain)
