@@ -72,15 +72,39 @@ def load(problem: AllocationProblem, url: str, now: datetime) -> None:
                 if i != j
             ),
         )
-        insert_rows(connection, orm.suppliers, ("code", "name", "lead_time_days"), [("SUP", "", 14)])
+        insert_rows(
+            connection, orm.suppliers, ("code", "name", "lead_time_days"), [("SUP", "", 14)]
+        )
         insert_rows(
             connection,
             orm.items,
-            ("sku", "description", "uom", "unit_cost", "list_price", "product_line", "item_group",
-             "supplier", "order_multiple", "safety_stock", "allocation_version"),
             (
-                (sku, "", "EA", 0.0, 0.0, catalog.product_lines[int(catalog.product_line[i])],
-                 catalog.item_groups[int(catalog.item_group[i])], "SUP", 1, 0, 0)
+                "sku",
+                "description",
+                "uom",
+                "unit_cost",
+                "list_price",
+                "product_line",
+                "item_group",
+                "supplier",
+                "order_multiple",
+                "safety_stock",
+                "allocation_version",
+            ),
+            (
+                (
+                    sku,
+                    "",
+                    "EA",
+                    0.0,
+                    0.0,
+                    catalog.product_lines[int(catalog.product_line[i])],
+                    catalog.item_groups[int(catalog.item_group[i])],
+                    "SUP",
+                    1,
+                    0,
+                    0,
+                )
                 for i, sku in enumerate(catalog.skus)
             ),
         )
@@ -92,7 +116,10 @@ def load(problem: AllocationProblem, url: str, now: datetime) -> None:
             (
                 (catalog.skus[int(o)], 0, catalog.skus[int(s)], float(f), bool(a))
                 for o, s, f, a in zip(
-                    owners, catalog.sub_item, catalog.sub_factor, catalog.sub_requires_acceptance,
+                    owners,
+                    catalog.sub_item,
+                    catalog.sub_factor,
+                    catalog.sub_requires_acceptance,
                     strict=True,
                 )
             ),
@@ -104,14 +131,26 @@ def load(problem: AllocationProblem, url: str, now: datetime) -> None:
         insert_rows(
             connection,
             orm.customers,
-            ("code", "name", "tier", "region", "home_location", "ship_complete", "substitution",
-             "notification_channel"),
+            (
+                "code",
+                "name",
+                "tier",
+                "region",
+                "home_location",
+                "ship_complete",
+                "substitution",
+                "notification_channel",
+            ),
             (
                 (
-                    f"C{c:06d}", "", tiers[int(demand.tier[r])],
+                    f"C{c:06d}",
+                    "",
+                    tiers[int(demand.tier[r])],
                     network.regions[int(demand.region[r])],
-                    network.locations[int(demand.home[r])], bool(demand.ship_complete[r]),
-                    acceptance[int(demand.substitution[r])], "email",
+                    network.locations[int(demand.home[r])],
+                    bool(demand.ship_complete[r]),
+                    acceptance[int(demand.substitution[r])],
+                    "email",
                 )
                 for c, r in enumerate(first_row.tolist())
                 if r >= 0
@@ -125,7 +164,9 @@ def load(problem: AllocationProblem, url: str, now: datetime) -> None:
             (
                 (catalog.skus[int(i)], network.locations[int(loc)], int(q), now)
                 for i, loc, q in zip(
-                    supply.item[on_hand], supply.location[on_hand], supply.quantity[on_hand],
+                    supply.item[on_hand],
+                    supply.location[on_hand],
+                    supply.quantity[on_hand],
                     strict=True,
                 )
             ),
@@ -140,12 +181,33 @@ def load(problem: AllocationProblem, url: str, now: datetime) -> None:
         insert_rows(
             connection,
             orm.purchase_order_lines,
-            ("source_id", "po_number", "line_number", "sku", "location", "quantity",
-             "received_quantity", "expected_date", "confirmation", "unit_cost", "updated_at"),
             (
-                (f"PO-{r}/1", f"PO-{r}", 1, catalog.skus[int(supply.item[r])],
-                 network.locations[int(supply.location[r])], int(supply.quantity[r]), 0,
-                 day_to_date(int(supply.day[r])), "confirmed", 0.0, now)
+                "source_id",
+                "po_number",
+                "line_number",
+                "sku",
+                "location",
+                "quantity",
+                "received_quantity",
+                "expected_date",
+                "confirmation",
+                "unit_cost",
+                "updated_at",
+            ),
+            (
+                (
+                    f"PO-{r}/1",
+                    f"PO-{r}",
+                    1,
+                    catalog.skus[int(supply.item[r])],
+                    network.locations[int(supply.location[r])],
+                    int(supply.quantity[r]),
+                    0,
+                    day_to_date(int(supply.day[r])),
+                    "confirmed",
+                    0.0,
+                    now,
+                )
                 for r in receipts.tolist()
             ),
         )
@@ -159,15 +221,43 @@ def load(problem: AllocationProblem, url: str, now: datetime) -> None:
         insert_rows(
             connection,
             orm.order_lines,
-            ("line_id", "order_id", "line_number", "customer", "sku", "quantity",
-             "shipped_quantity", "requested_date", "unit_price", "unit_cost", "order_type",
-             "ordered_at", "status", "allocated_quantity", "backordered_quantity", "updated_at"),
             (
-                (int(demand.line_id[i]), f"SO-{i}", 1, f"C{int(demand.customer[i]):06d}",
-                 catalog.skus[int(demand.item[i])], int(demand.quantity[i]), 0,
-                 day_to_date(int(demand.requested_day[i])), float(demand.unit_price[i]),
-                 float(demand.unit_cost[i]), catalog.order_types[int(demand.order_type[i])],
-                 now - timedelta(seconds=int(i)), "open", 0, 0, now)
+                "line_id",
+                "order_id",
+                "line_number",
+                "customer",
+                "sku",
+                "quantity",
+                "shipped_quantity",
+                "requested_date",
+                "unit_price",
+                "unit_cost",
+                "order_type",
+                "ordered_at",
+                "status",
+                "allocated_quantity",
+                "backordered_quantity",
+                "updated_at",
+            ),
+            (
+                (
+                    int(demand.line_id[i]),
+                    f"SO-{i}",
+                    1,
+                    f"C{int(demand.customer[i]):06d}",
+                    catalog.skus[int(demand.item[i])],
+                    int(demand.quantity[i]),
+                    0,
+                    day_to_date(int(demand.requested_day[i])),
+                    float(demand.unit_price[i]),
+                    float(demand.unit_cost[i]),
+                    catalog.order_types[int(demand.order_type[i])],
+                    now - timedelta(seconds=int(i)),
+                    "open",
+                    0,
+                    0,
+                    now,
+                )
                 for i in range(n)
             ),
         )
@@ -182,7 +272,9 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--backend", choices=["postgresql", "sqlite"], default="postgresql")
-    parser.add_argument("--runs", type=int, default=2, help="Second run finds allocations to replace.")
+    parser.add_argument(
+        "--runs", type=int, default=2, help="Second run finds allocations to replace."
+    )
     args = parser.parse_args()
     problem = synthetic_problem(SyntheticSpec(lines=args.lines, items=args.items))
     now = datetime(2026, 11, 27, 8, tzinfo=UTC)

@@ -149,16 +149,6 @@ def test_the_whole_backorder_flow(api: Api, clock: FixedClock) -> None:
     assert oversold(api.application) == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "GET /v1/order-lines/{id}/explanation for a line allocated at intake (no decision "
-        "record yet) answers short = the open quantity and pieces = [] "
-        "(entrypoints/api/routes/orders.py, explain: `short=record.short if record else "
-        "open_quantity`, `pieces=record.pieces if record else ()`), although the line holds "
-        "stock and the text says so"
-    ),
-)
 def test_an_intake_allocation_is_explained_with_what_the_line_holds(api: Api) -> None:
     api.seed()
     stock = {"levels": [{"sku": "A", "location": "EAST", "on_hand": 4}]}

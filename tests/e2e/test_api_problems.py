@@ -106,15 +106,6 @@ def test_not_found_and_conflict_are_problems_too(api: Api) -> None:
     assert "SO-1" in duplicate["detail"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "PUT /v1/items/{sku} and PUT /v1/customers/{code} reject a body key that differs from "
-        "the path with HTTPException(422) (entrypoints/api/routes/master.py), which renders as "
-        "title 'Error', type '/problems/error' and no errors[] instead of an 'Invalid request' "
-        "problem naming the field"
-    ),
-)
 def test_a_path_and_body_mismatch_names_the_field(api: Api) -> None:
     api.seed()
 
@@ -124,15 +115,6 @@ def test_a_path_and_body_mismatch_names_the_field(api: Api) -> None:
     assert _fields(body) == ["sku"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "create_purchase_orders (service_layer/handlers/purchasing.py) prefixes fields with "
-        "'purchase_order.' for a single PO, so POST /v1/purchase-orders answers errors[].field "
-        "'purchase_order.supplier' / 'purchase_order.lines[1].sku', which is not a field of "
-        "the request body ('supplier', 'lines[1].sku'; orders use no prefix for one order)"
-    ),
-)
 def test_purchase_order_errors_name_the_field_of_the_request(api: Api) -> None:
     api.seed()
     line = {"sku": "A", "location": "EAST", "quantity": 5, "expected_date": "2026-12-20"}

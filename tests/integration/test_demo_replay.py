@@ -86,7 +86,7 @@ def test_report_has_rates_aging_and_the_surge(replayed) -> None:  # type: ignore
     )
     assert 0 < report.overall.line_fill_rate <= 1
     assert 0 < report.overall.unit_fill_rate <= 1
-    assert [b.label for b in report.backlog][0] == "0-7 days"
+    assert next(b.label for b in report.backlog) == "0-7 days"
     html = render_html(report)
     assert "test report" in html
     assert "<svg" in html

@@ -30,6 +30,7 @@ _PHASE_WORDS = {
     "priority": "by priority",
     "top_up": "from stock left after fair-share rationing",
     "substitute": "as a substitute",
+    "forced": "forced by a planner (a manual override every run keeps)",
 }
 
 
@@ -40,6 +41,14 @@ class Explanation:
     line: OrderLine
     record: DecisionRecord | None
     text: str
+    held: tuple[SourcePiece, ...] = ()
+
+    @property
+    def short(self) -> int:
+        """Units of the open quantity the line does not hold."""
+        if self.record is not None:
+            return self.record.short
+        return max(self.line.open_quantity - sum(p.quantity for p in self.held), 0)
 
 
 def _facts(decision: StoredDecision, line: OrderLine, customer: Customer | None) -> LineFacts:
@@ -82,7 +91,7 @@ def explain_line(ctx: ServiceContext, line_id: int) -> Explanation:
         )
         decision = uow.allocations.decision(line_id)
         if decision is None:
-            return Explanation(line, None, _intake_text(record, pieces))
+            return Explanation(line, None, _intake_text(record, pieces), pieces)
         customer = uow.master.customer(line.customer)
         above_decision = uow.allocations.decision_at_rank(
             decision.run_id, decision.sku, decision.rank - 1
@@ -135,7 +144,7 @@ def explain_line(ctx: ServiceContext, line_id: int) -> Explanation:
             cover=decision.cover_date,
             notes=notes_for(decision.flags, decision.offered_sku),
         )
-        return Explanation(line, dr, dr.to_text())
+        return Explanation(line, dr, dr.to_text(), pieces)
 
 
 def _intake_text(record: LineRecord, pieces: tuple[SourcePiece, ...]) -> str:

@@ -153,18 +153,7 @@ def _contains(actual: Any, expected: Any) -> bool:
     return bool(actual == expected)
 
 
-LANE_BEFORE_LOST = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "save_lanes (service_layer/handlers/master.py) always audits before=None, so updating "
-        "an existing lane loses its previous lead time and cost from the audit trail"
-    ),
-)
-
-
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=LANE_BEFORE_LOST) if n == "lane" else n for n in CHANGES]
-)
+@pytest.mark.parametrize("name", CHANGES)
 def test_every_state_change_writes_an_audit_record(harness: Harness, name: str) -> None:
     change = CHANGES[name]
     _arranged(harness)

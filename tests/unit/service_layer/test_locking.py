@@ -82,15 +82,6 @@ def test_an_allocation_run_locks_before_reading_supply(harness: Harness) -> None
     assert all(unit.lock_order_violations() == [] for unit in units)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "adjust_stock (service_layer/handlers/supply.py) locks only the adjusted item S1; "
-        "reallocate_items then locks the whole substitution group [S0, S1], taking S0 while "
-        "S1 is already held - out of SKU order, so it can deadlock on PostgreSQL against a "
-        "writer that holds S0 and wants S1 (same in cancel_line, change_quantity, receipts)"
-    ),
-)
 def test_reallocation_over_a_substitution_group_locks_the_group_first(harness: Harness) -> None:
     harness.stock("S1", "EAST", 2)
     harness.stock("S0", "EAST", 5)

@@ -7,7 +7,7 @@ and allocations, so two requests for the same item never both see the same free 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +56,18 @@ def substitution_closure(links: Sequence[tuple[str, str]], skus: Sequence[str]) 
                 seen.add(other)
                 stack.append(other)
     return sorted(seen)
+
+
+def lock_substitution_groups(uow: UnitOfWork, skus: Iterable[str]) -> list[str]:
+    """Lock the items with every item linked to them by substitution; returns the scope.
+
+    A write that may reallocate must lock the whole group up front: the reallocation
+    locks it again, and taking a substitute's lock only then would break the SKU order
+    that keeps concurrent writers free of deadlocks.
+    """
+    scope = substitution_closure(uow.master.substitute_links(), sorted(set(skus)))
+    uow.lock_items(scope)
+    return scope
 
 
 def partitions(skus: Sequence[str], links: Sequence[tuple[str, str]], size: int) -> list[list[str]]:

@@ -17,6 +17,7 @@ from backorder.domain import events
 from backorder.domain.cases import ActionKind, CaseAction, CaseState, LineFacts, evaluate
 from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.errors import NotFoundError
+from backorder.service_layer.handlers.allocation import lock_substitution_groups
 from backorder.service_layer.unit_of_work import UnitOfWork
 
 
@@ -66,7 +67,7 @@ def evaluate_case(ctx: ServiceContext, case_id: str, reason: str = "re-evaluated
             raise NotFoundError(f"case {case_id} does not exist")
         if case.state.terminal:
             return CaseStep(case_id, case.state, None)
-        uow.lock_items([case.sku])
+        lock_substitution_groups(uow, [case.sku])
         now = uow.clock.now()
         facts = uow.cases.facts(case, uow.today)
         outcome = evaluate(

@@ -56,6 +56,7 @@ def save_lanes(ctx: ServiceContext, lanes: Sequence[TransferLane], actor: str) -
     """Create or update transfer lanes between known DCs."""
     with ctx.unit_of_work() as uow:
         codes = {loc.code for loc in uow.master.locations()}
+        known = {(lane.origin, lane.destination): lane for lane in uow.master.lanes()}
         saved = []
         for index, lane in enumerate(lanes):
             for field in ("origin", "destination"):
@@ -64,7 +65,14 @@ def save_lanes(ctx: ServiceContext, lanes: Sequence[TransferLane], actor: str) -
                         f"lanes[{index}].{field}", f"unknown location {getattr(lane, field)!r}"
                     )
             created = uow.master.save_lane(lane)
-            _audit(uow, actor, "lane.saved", f"lane/{lane.origin}-{lane.destination}", None, lane)
+            _audit(
+                uow,
+                actor,
+                "lane.saved",
+                f"lane/{lane.origin}-{lane.destination}",
+                known.get((lane.origin, lane.destination)),
+                lane,
+            )
             saved.append(Saved(f"{lane.origin}->{lane.destination}", created))
         uow.commit()
     return saved

@@ -11,7 +11,11 @@ from backorder.domain.errors import DomainError
 from backorder.domain.model import Customer, LineStatus, Location, Order, OrderLine
 from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.errors import ConflictError, InvalidInputError, NotFoundError
-from backorder.service_layer.handlers.allocation import reallocate_items, record_change_events
+from backorder.service_layer.handlers.allocation import (
+    lock_substitution_groups,
+    reallocate_items,
+    record_change_events,
+)
 from backorder.service_layer.handlers.intake import LineOutcome, allocate_lines, home_location
 from backorder.service_layer.unit_of_work import UnitOfWork
 
@@ -174,7 +178,7 @@ def change_lines(
         ids = [c.line_id for c in changes]
         first_look = {i: uow.orders.get_line(i) for i in ids}
         # Lock the items, then read again: what we validate is what we change.
-        uow.lock_items(sorted({r.line.sku for r in first_look.values() if r is not None}))
+        lock_substitution_groups(uow, {r.line.sku for r in first_look.values() if r is not None})
         outcomes = []
         touched: set[str] = set()
         now = uow.clock.now()

@@ -15,7 +15,7 @@ from backorder.adapters.repositories.supply import PurchaseOrderLine, on_hand_so
 from backorder.domain.model import ConfirmationState
 from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.errors import ConflictError, InvalidInputError, NotFoundError
-from backorder.service_layer.handlers.allocation import reallocate_items
+from backorder.service_layer.handlers.allocation import lock_substitution_groups, reallocate_items
 from backorder.service_layer.unit_of_work import UnitOfWork
 
 
@@ -92,18 +92,18 @@ def create_purchase_orders(
         skus: set[str] = set()
         created = []
         for index, po in enumerate(orders):
-            where = f"purchase_orders[{index}]" if len(orders) > 1 else "purchase_order"
+            where = f"purchase_orders[{index}]." if len(orders) > 1 else ""
             if not po.lines:
                 raise InvalidInputError(
-                    f"{where}.lines", "a purchase order needs at least one line"
+                    f"{where}lines", "a purchase order needs at least one line"
                 )
             if uow.supply.po_exists(po.po_number):
                 raise ConflictError(f"po_number: purchase order {po.po_number!r} already exists")
             if po.supplier not in suppliers:
-                raise InvalidInputError(f"{where}.supplier", f"unknown supplier {po.supplier!r}")
+                raise InvalidInputError(f"{where}supplier", f"unknown supplier {po.supplier!r}")
             stored = []
             for number, line in enumerate(po.lines, start=1):
-                field = f"{where}.lines[{number - 1}]"
+                field = f"{where}lines[{number - 1}]"
                 if line.sku not in known:
                     raise InvalidInputError(f"{field}.sku", f"unknown item {line.sku!r}")
                 if line.location not in locations:
@@ -140,7 +140,7 @@ def create_purchase_orders(
                 now=uow.clock.now(),
             )
             created.append([s.source_id for s in stored])
-        uow.lock_items(sorted(skus))
+        lock_substitution_groups(uow, skus)
         _finish(uow, ctx, skus, reallocate, "new purchase orders")
     return created
 
@@ -150,7 +150,7 @@ def _lines(uow: UnitOfWork, keys: Sequence[tuple[str, int]]) -> list[PurchaseOrd
     for po, number in keys:
         if f"{po}/{number}" not in found:
             raise NotFoundError(f"purchase order {po} has no line {number}")
-    uow.lock_items(sorted({line.sku for line in found.values()}))
+    lock_substitution_groups(uow, {line.sku for line in found.values()})
     # Read again under the lock: quantities may have moved since the first look.
     found = uow.supply.po_lines_by_id(list(found))
     return [found[f"{po}/{number}"] for po, number in keys]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.errors import InvalidInputError
-from backorder.service_layer.handlers.allocation import reallocate_items
+from backorder.service_layer.handlers.allocation import lock_substitution_groups, reallocate_items
 from backorder.service_layer.unit_of_work import UnitOfWork
 
 
@@ -44,7 +44,7 @@ def set_stock(
             if level.on_hand < 0:
                 raise InvalidInputError(f"levels[{index}].on_hand", "cannot be negative")
         skus = sorted({level.sku for level in levels})
-        uow.lock_items(skus)
+        lock_substitution_groups(uow, skus)
         now = uow.clock.now()
         before = uow.supply.set_levels(
             {(level.sku, level.location): level.on_hand for level in levels}, now
@@ -74,7 +74,7 @@ def adjust_stock(
     """Add (or remove, when negative) units on hand; returns the new level."""
     with ctx.unit_of_work() as uow:
         _check_place(uow, sku, location, "adjustment")
-        uow.lock_items([sku])
+        lock_substitution_groups(uow, [sku])
         before = uow.supply.on_hand(sku, location) or 0
         after = before + delta
         if after < 0:

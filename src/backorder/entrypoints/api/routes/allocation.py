@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from backorder.entrypoints.api.deps import Anyone, Context, allow
@@ -18,6 +18,7 @@ from backorder.entrypoints.api.schemas.supply import (
 )
 from backorder.service_layer import queries
 from backorder.service_layer.access import Caller, Role
+from backorder.service_layer.errors import NotFoundError
 from backorder.service_layer.handlers import allocation
 
 router = APIRouter(tags=["allocation"])
@@ -67,7 +68,7 @@ def get_run(run_id: str, ctx: Context, _: Anyone) -> AllocationRunRead:
     with ctx.reader() as uow:
         row = uow.allocations.run(run_id)
     if row is None:
-        raise HTTPException(404, f"allocation run {run_id!r} does not exist")
+        raise NotFoundError(f"allocation run {run_id!r} does not exist")
     return _run(row)
 
 

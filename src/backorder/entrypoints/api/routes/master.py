@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from backorder.entrypoints.api.deps import Anyone, Context, allow
@@ -22,6 +22,7 @@ from backorder.entrypoints.api.schemas.master import (
     SupplierRead,
 )
 from backorder.service_layer.access import Caller, Role
+from backorder.service_layer.errors import InvalidInputError, NotFoundError
 from backorder.service_layer.handlers import master
 
 router = APIRouter(tags=["master data"])
@@ -135,7 +136,7 @@ def create_items(
 def update_item(sku: str, body: ItemCreate, ctx: Context, who: Editor) -> SavedRead:
     """Update (or create) one item."""
     if body.sku != sku:
-        raise HTTPException(422, f"sku: the body says {body.sku!r} but the path says {sku!r}")
+        raise InvalidInputError("sku", f"the body says {body.sku!r} but the path says {sku!r}")
     return _saved(master.save_items(ctx, [body.to_domain()], who.actor))[0]
 
 
@@ -158,7 +159,7 @@ def get_item(sku: str, ctx: Context, _: Anyone) -> ItemRead:
     with ctx.reader() as uow:
         found = uow.master.items([sku])
     if not found:
-        raise HTTPException(404, f"item {sku!r} does not exist")
+        raise NotFoundError(f"item {sku!r} does not exist")
     return ItemRead.model_validate(ItemCreate.from_domain(found[0]).model_dump())
 
 
@@ -185,7 +186,7 @@ def update_customer(
 ) -> SavedRead:
     """Update (or create) one customer."""
     if body.code != code:
-        raise HTTPException(422, f"code: the body says {body.code!r} but the path says {code!r}")
+        raise InvalidInputError("code", f"the body says {body.code!r} but the path says {code!r}")
     return _saved(master.save_customers(ctx, [body.to_domain()], who.actor))[0]
 
 
@@ -208,5 +209,5 @@ def get_customer(code: str, ctx: Context, _: Anyone) -> CustomerRead:
     with ctx.reader() as uow:
         found = uow.master.customer(code)
     if found is None:
-        raise HTTPException(404, f"customer {code!r} does not exist")
+        raise NotFoundError(f"customer {code!r} does not exist")
     return CustomerRead.model_validate(CustomerCreate.from_domain(found).model_dump())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from backorder.adapters.repositories.orders import BackorderFilter
@@ -24,6 +24,7 @@ from backorder.entrypoints.api.schemas.orders import (
 from backorder.service_layer import queries
 from backorder.service_layer.access import Caller, Role
 from backorder.service_layer.context import ServiceContext
+from backorder.service_layer.errors import NotFoundError
 from backorder.service_layer.handlers import orders
 
 router = APIRouter(tags=["orders"])
@@ -36,7 +37,7 @@ def _order(ctx: ServiceContext, order_id: str) -> OrderRead:
         lines = uow.orders.lines_of_order(order_id)
         ordered_at = uow.orders.ordered_at(order_id)
     if not lines:
-        raise HTTPException(404, f"order {order_id!r} does not exist")
+        raise NotFoundError(f"order {order_id!r} does not exist")
     return OrderRead(
         order_id=order_id,
         customer=lines[0].line.customer,
@@ -66,7 +67,7 @@ def _line(ctx: ServiceContext, line_id: int) -> OrderLineRead:
     with ctx.reader() as uow:
         record = uow.orders.get_line(line_id)
     if record is None:
-        raise HTTPException(404, f"order line {line_id} does not exist")
+        raise NotFoundError(f"order line {line_id} does not exist")
     return OrderLineRead.of(record)
 
 
@@ -116,7 +117,7 @@ def explain(line_id: int, ctx: Context, _: Anyone) -> ExplanationRead:
         strategy=record.strategy if record else None,
         rule=record.rule if record else None,
         promise_date=found.line.promise_date,
-        short=record.short if record else max(found.line.open_quantity, 0),
+        short=found.short,
         pieces=[
             PieceRead(
                 quantity=p.quantity,
@@ -125,7 +126,7 @@ def explain(line_id: int, ctx: Context, _: Anyone) -> ExplanationRead:
                 available=p.available,
                 how=p.phase,
             )
-            for p in (record.pieces if record else ())
+            for p in (record.pieces if record else found.held)
         ],
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from backorder.entrypoints.api.deps import Anyone, Context, allow
@@ -21,6 +21,7 @@ from backorder.entrypoints.api.schemas.supply import (
 )
 from backorder.service_layer.access import Caller, Role
 from backorder.service_layer.context import ServiceContext
+from backorder.service_layer.errors import NotFoundError
 from backorder.service_layer.handlers import purchasing, supply
 
 router = APIRouter(tags=["supply"])
@@ -71,7 +72,7 @@ def _purchase_order(ctx: ServiceContext, po_number: str) -> PurchaseOrderRead:
     with ctx.reader() as uow:
         lines = uow.supply.po_lines(po_number)
     if not lines:
-        raise HTTPException(404, f"purchase order {po_number!r} does not exist")
+        raise NotFoundError(f"purchase order {po_number!r} does not exist")
     return PurchaseOrderRead(
         po_number=po_number,
         supplier=lines[0].supplier,
