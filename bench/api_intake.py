@@ -2,8 +2,9 @@
 
 For each backend (SQLite file in a temporary directory; PostgreSQL database
 `backorder_bench`, created and dropped here) the script seeds ~200 stocked items, starts a
-real uvicorn server in a subprocess, and runs client processes that each post single-line
-orders as fast as they can for N seconds. Prints one JSON object per backend: lines per
+real uvicorn server in a subprocess, and runs client processes that each keep
+`--connections` keep-alive connections busy posting orders (single-line by default) as
+fast as the server answers, for N seconds. Prints one JSON object per backend: lines per
 second and p50/p95/p99 latency in ms, against the targets (>= 500 lines/s, p99 < 50 ms).
 
 `--profile DIR` runs the server under cProfile (every thread, merged) and writes the top
@@ -28,6 +29,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -153,29 +155,41 @@ def _server(url: str, home: Path, workers: int, profile: Path | None) -> Iterato
             server.wait()
 
 
-def _client(
-    base: str, key: str, number: int, items: int, seconds: float, start_at: float
-) -> ClientResult:
-    """Post single-line orders until the time is up; one keep-alive connection."""
-    latencies: list[float] = []
-    failures: dict[int, int] = {}
+@dataclass(frozen=True)
+class Load:
+    """What the clients send: for how long, over how many connections, how big an order."""
+
+    seconds: float
+    clients: int
+    connections: int
+    lines_per_order: int
+    items: int
+
+
+def _connection(
+    base: str, key: str, name: str, load: Load, start_at: float, out: ClientResult
+) -> None:
+    """Post orders one after another on one keep-alive connection until the time is up."""
+    latencies, failures = out
     requested = (date(2026, 11, 27) + timedelta(days=5)).isoformat()
     headers = {"Authorization": f"Bearer {key}"}
+    seed = sum(map(ord, name))
     with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
         time.sleep(max(start_at - time.time(), 0))
-        stop = time.perf_counter() + seconds
+        stop = time.perf_counter() + load.seconds
         sent = 0
         while time.perf_counter() < stop:
             body = {
-                "order_id": f"B{number}-{sent}",
-                "customer": f"C-{(sent * 7 + number) % 20:02d}",
+                "order_id": f"{name}-{sent}",
+                "customer": f"C-{(sent * 7 + seed) % 20:02d}",
                 "lines": [
                     {
-                        "sku": f"SKU-{(sent * 13 + number * 101) % items:04d}",
-                        "quantity": 1 + sent % 5,
+                        "sku": f"SKU-{(sent * 13 + seed * 101 + line * 37) % load.items:04d}",
+                        "quantity": 1 + (sent + line) % 5,
                         "requested_date": requested,
                         "unit_price": 10.0,
                     }
+                    for line in range(load.lines_per_order)
                 ],
             }
             began = time.perf_counter()
@@ -189,7 +203,26 @@ def _client(
                 latencies.append(elapsed)
             else:
                 failures[status] = failures.get(status, 0) + 1
-    return latencies, failures
+
+
+def _client(base: str, key: str, number: int, load: Load, start_at: float) -> ClientResult:
+    """One client process: `load.connections` threads, each with its own connection."""
+    results: list[ClientResult] = [([], {}) for _ in range(load.connections)]
+    threads = [
+        threading.Thread(
+            target=_connection, args=(base, key, f"B{number}-{n}", load, start_at, results[n])
+        )
+        for n in range(load.connections)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    failures: dict[int, int] = {}
+    for _, failed in results:
+        for status, count in failed.items():
+            failures[status] = failures.get(status, 0) + count
+    return [ms for done, _ in results for ms in done], failures
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -211,42 +244,45 @@ def _stored_lines(url: str) -> int:
         engine.dispose()
 
 
-def run_backend(
-    backend: str, seconds: float, clients: int, items: int, workers: int, profile_dir: Path | None
-) -> dict[str, Any]:
-    load = os.getloadavg()[0]
+def run_backend(backend: str, load: Load, workers: int, profile_dir: Path | None) -> dict[str, Any]:
     """Seed, serve, load and measure one backend; returns the JSON-ready result."""
+    before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp:
         workdir = Path(tmp)
         with _database(backend, workdir) as url:
-            key = _seed(url, workdir, items)
+            key = _seed(url, workdir, load.items)
             profile = profile_dir / f"{backend}.txt" if profile_dir else None
             with _server(url, workdir, workers, profile) as base:
                 start_at = time.time() + 1.0
                 spawn = multiprocessing.get_context("spawn")
-                with spawn.Pool(clients) as pool:
+                with spawn.Pool(load.clients) as pool:
                     results = pool.starmap(
-                        _client,
-                        [(base, key, n, items, seconds, start_at) for n in range(clients)],
+                        _client, [(base, key, n, load, start_at) for n in range(load.clients)]
                     )
+                during = os.getloadavg()[0]
             stored = _stored_lines(url)
     latencies = [ms for done, _ in results for ms in done]
     failures: dict[str, int] = {}
     for _, failed in results:
         for status, count in failed.items():
             failures[str(status)] = failures.get(str(status), 0) + count
-    rate = len(latencies) / seconds
+    lines = len(latencies) * load.lines_per_order
+    rate = lines / load.seconds
     p99 = _percentile(latencies, 0.99)
     return {
         "bench": "api_intake",
         "backend": backend,
-        "seconds": seconds,
-        "clients": clients,
+        "seconds": load.seconds,
+        "clients": load.clients,
+        "connections_per_client": load.connections,
+        "lines_per_order": load.lines_per_order,
         "server_workers": workers,
-        "items": items,
-        "lines": len(latencies),
+        "items": load.items,
+        "orders": len(latencies),
+        "lines": lines,
         "lines_stored": stored,
         "failures": failures,
+        "orders_per_s": round(len(latencies) / load.seconds, 1),
         "lines_per_s": round(rate, 1),
         "latency_ms": {
             "p50": round(_percentile(latencies, 0.50), 2),
@@ -257,7 +293,7 @@ def run_backend(
         "targets": {"lines_per_s": TARGET_LINES_PER_S, "p99_ms": TARGET_P99_MS},
         "meets_targets": rate >= TARGET_LINES_PER_S and p99 < TARGET_P99_MS,
         "cpus": os.cpu_count(),
-        "load_average_1m_before": round(load, 2),
+        "load_average_1m": {"before": round(before, 2), "end": round(during, 2)},
         "profile": str(profile_dir / f"{backend}.txt") if profile_dir else None,
     }
 
@@ -323,6 +359,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="load per backend")
     parser.add_argument("--clients", type=int, default=2, help="client processes")
+    parser.add_argument(
+        "--connections", type=int, default=8, help="concurrent connections per client process"
+    )
+    parser.add_argument("--lines-per-order", type=int, default=1, help="lines in each order")
     parser.add_argument("--items", type=int, default=200, help="stocked items")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument(
@@ -347,9 +387,8 @@ def main() -> None:
             }
             print(json.dumps(skipped), flush=True)
             continue
-        result = run_backend(
-            backend, args.seconds, args.clients, args.items, args.workers, args.profile
-        )
+        load = Load(args.seconds, args.clients, args.connections, args.lines_per_order, args.items)
+        result = run_backend(backend, load, args.workers, args.profile)
         print(json.dumps(result), flush=True)
 
 

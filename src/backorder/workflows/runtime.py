@@ -63,6 +63,8 @@ def start(application: Application, *, run_workers: bool = True) -> None:
         "system_database_url": system_database_url(application),
         "application_version": application.settings.application_version,
         "notification_listener_polling_interval_sec": 0.1,
+        # DBOS narrates every launch at INFO (schema migrations, recovery); ours says enough.
+        "log_level": "DEBUG" if application.settings.log_level.upper() == "DEBUG" else "WARNING",
     }
     if not run_workers:
         config["executor_id"] = "api-only"

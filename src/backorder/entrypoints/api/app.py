@@ -11,6 +11,7 @@ from backorder import __version__
 from backorder.bootstrap import Application
 from backorder.entrypoints.api import problems
 from backorder.entrypoints.api.routes import allocation, master, orders, supply
+from backorder.service_layer.group_commit import IntakeQueue
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -29,6 +30,7 @@ def create_app(application: Application, lifespan: Lifespan | None = None) -> Fa
     )
     app.state.context = application.context
     app.state.application = application
+    app.state.intake = IntakeQueue(application.context)
     problems.install(app)
     for module in (master, orders, supply, allocation):
         app.include_router(module.router, prefix="/v1")

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from backorder.service_layer.access import EVERYONE, Caller, Role, authenticate
 from backorder.service_layer.context import ServiceContext
+from backorder.service_layer.group_commit import IntakeQueue
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer bo_...`")
 
@@ -21,6 +22,15 @@ def context(request: Request) -> ServiceContext:
 
 
 Context = Annotated[ServiceContext, Depends(context)]
+
+
+def intake(request: Request) -> IntakeQueue:
+    """The application's order intake (group commit of concurrent orders)."""
+    queue: IntakeQueue = request.app.state.intake
+    return queue
+
+
+Intake = Annotated[IntakeQueue, Depends(intake)]
 
 
 def caller(

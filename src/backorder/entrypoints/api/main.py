@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -24,18 +25,20 @@ def create_default_app() -> FastAPI:
     configure_logging(application.settings)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         dispatcher: Dispatcher | None = None
         if application.settings.workflows:
-            runtime.start(application)
+            # DBOS launches (and registers its queue) outside the server's event loop.
+            await asyncio.to_thread(runtime.start, application)
             dispatcher = Dispatcher(application.context)
             dispatcher.start()
         try:
             yield
         finally:
+            await asyncio.to_thread(app.state.intake.close)
             if dispatcher is not None:
                 dispatcher.stop()
-                runtime.stop()
+                await asyncio.to_thread(runtime.stop)
             application.close()
 
     return create_app(application, lifespan=lifespan)

@@ -60,12 +60,26 @@ def _check_orders(
                 )
 
 
+@dataclass(frozen=True)
+class OrderIntake:
+    """An order to accept and who is placing it."""
+
+    order: Order
+    actor: str
+
+
 def place_orders(ctx: ServiceContext, orders: Sequence[Order], actor: str) -> list[PlacedOrder]:
     """Accept orders in one transaction; each line is allocated against ATP at once.
 
     Lines are served in the order given (first come, first served against free supply);
     allocation runs later rank them by policy.
     """
+    return accept_orders(ctx, [OrderIntake(order, actor) for order in orders])
+
+
+def accept_orders(ctx: ServiceContext, intakes: Sequence[OrderIntake]) -> list[PlacedOrder]:
+    """Accept orders placed by possibly different actors in one transaction (see `place_orders`)."""
+    orders = [intake.order for intake in intakes]
     with ctx.unit_of_work() as uow:
         customers = {c.code: c for c in uow.master.customers(sorted({o.customer for o in orders}))}
         locations = uow.master.locations()
@@ -100,11 +114,12 @@ def place_orders(ctx: ServiceContext, orders: Sequence[Order], actor: str) -> li
         by_line = {o.line_id: o for o in outcomes}
         placed_orders = []
         position = 0
-        for order in orders:
+        for intake in intakes:
+            order = intake.order
             mine = outcomes[position : position + len(order.lines)]
             position += len(order.lines)
             uow.platform.audit(
-                actor=actor,
+                actor=intake.actor,
                 action="order.placed",
                 subject=f"order/{order.order_id}",
                 before=None,

@@ -94,9 +94,7 @@ def create_purchase_orders(
         for index, po in enumerate(orders):
             where = f"purchase_orders[{index}]." if len(orders) > 1 else ""
             if not po.lines:
-                raise InvalidInputError(
-                    f"{where}lines", "a purchase order needs at least one line"
-                )
+                raise InvalidInputError(f"{where}lines", "a purchase order needs at least one line")
             if uow.supply.po_exists(po.po_number):
                 raise ConflictError(f"po_number: purchase order {po.po_number!r} already exists")
             if po.supplier not in suppliers:

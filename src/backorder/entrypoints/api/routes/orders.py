@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from backorder.adapters.repositories.orders import BackorderFilter
-from backorder.entrypoints.api.deps import Anyone, Context, allow
+from backorder.entrypoints.api.deps import Anyone, Context, Intake, allow
 from backorder.entrypoints.api.idempotency import run_idempotently
 from backorder.entrypoints.api.schemas.orders import (
     BackorderPageRead,
@@ -47,12 +47,14 @@ def _order(ctx: ServiceContext, order_id: str) -> OrderRead:
 
 
 @router.post("/orders", status_code=201, response_model=OrderRead)
-def place_order(request: Request, body: OrderCreate, ctx: Context, who: OrderTaker) -> JSONResponse:
+def place_order(
+    request: Request, body: OrderCreate, ctx: Context, queue: Intake, who: OrderTaker
+) -> JSONResponse:
     """Accept an order; each line is checked against ATP and allocated at once."""
 
     def work() -> tuple[int, OrderRead]:
-        placed = orders.place_order(ctx, body.to_domain(ctx.clock.now()), who.actor)
-        return 201, _order(ctx, placed.order_id)
+        order = body.to_domain(ctx.clock.now())
+        return 201, OrderRead.placed(order, queue.place(order, who.actor), ctx.clock.today())
 
     return run_idempotently(request, ctx, who, body, work)
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from backorder.adapters.repositories.orders import LineRecord
 from backorder.domain.model import Order, OrderLine
+from backorder.service_layer.handlers.orders import PlacedOrder
 
 
 class _Model(BaseModel):
@@ -108,6 +109,36 @@ class OrderRead(BaseModel):
     customer: str
     ordered_at: datetime | None
     lines: list[OrderLineRead]
+
+    @classmethod
+    def placed(cls, order: Order, placed: PlacedOrder, today: date) -> OrderRead:
+        """Schema of an order just accepted, from what intake stored (no read back)."""
+        return cls(
+            order_id=order.order_id,
+            customer=order.customer,
+            ordered_at=order.ordered_at,
+            lines=[
+                OrderLineRead(
+                    line_id=outcome.line_id,
+                    order_id=order.order_id,
+                    line_number=number,
+                    customer=order.customer,
+                    sku=line.sku,
+                    quantity=line.quantity,
+                    shipped_quantity=0,
+                    requested_date=line.requested_date,
+                    promise_date=outcome.promise_date,
+                    status=outcome.status.value,
+                    allocated_quantity=outcome.allocated,
+                    backordered_quantity=outcome.backordered,
+                    backordered_since=today if outcome.backordered else None,
+                    unit_price=line.unit_price,
+                )
+                for number, (line, outcome) in enumerate(
+                    zip(order.lines, placed.lines, strict=True), start=1
+                )
+            ],
+        )
 
 
 class CancelLine(_Model):
