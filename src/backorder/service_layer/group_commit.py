@@ -1,21 +1,21 @@
-"""Group commit for order intake: orders arriving together share one transaction.
+"""Group commit: requests that arrive together share one transaction.
 
-Most of what a single-line order costs is per transaction, not per line: BEGIN, the item
-locks, the master-data reads and above all the commit with its WAL flush. One intake
-thread takes every order waiting at that moment and accepts them in one transaction, so
-throughput grows with the number of concurrent callers, while a lone caller waits for
-nobody. Orders are accepted in arrival order, so first come, first served still holds.
+Most of what a small write costs is per transaction, not per row: BEGIN, the item locks,
+the master-data reads and above all the commit with its WAL flush. A `GroupCommitter`
+thread takes every request waiting at that moment and handles them as one batch, so
+throughput grows with the number of concurrent callers while a lone caller waits for
+nobody. Requests are handled in arrival order, so first come, first served still holds.
 
-A batch that fails (one order names an unknown item, or repeats an order id) is retried
-order by order: every caller gets its own answer, and nobody else's mistake.
+Order intake uses it (`IntakeQueue`), and so do case evaluations from many workflows.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 import structlog
 
@@ -25,53 +25,67 @@ from backorder.service_layer.handlers.orders import OrderIntake, PlacedOrder, ac
 
 log = structlog.get_logger(__name__)
 
-MAX_BATCH = 200  # orders per transaction: bounds lock time and the size of a retry
+Request = TypeVar("Request")
+Answer = TypeVar("Answer")
+# A batch handler gives each request its answer, or the error to raise to its caller.
+BatchHandler = Callable[[Sequence[Request]], Sequence[Answer | Exception]]
 
 
 @dataclass
-class _Ticket:
-    """One caller's order, and where its answer lands."""
+class _Ticket(Generic[Request, Answer]):
+    """One caller's request, and where its answer lands."""
 
-    intake: OrderIntake
+    request: Request
     done: threading.Event = field(default_factory=threading.Event)
-    placed: PlacedOrder | None = None
-    error: Exception | None = None
+    answer: Answer | Exception | None = None
 
-    def settle(self, placed: PlacedOrder | None, error: Exception | None) -> None:
-        self.placed, self.error = placed, error
+    def settle(self, answer: Answer | Exception) -> None:
+        self.answer = answer
         self.done.set()
 
 
-class IntakeQueue:
-    """Accepts orders from many threads, batching those that arrive together."""
+class GroupCommitter(Generic[Request, Answer]):
+    """Handles requests from many threads in batches, one batch at a time, in one thread."""
 
-    def __init__(self, ctx: ServiceContext, max_batch: int = MAX_BATCH) -> None:
-        self.ctx = ctx
-        self.max_batch = max_batch
-        self._waiting: deque[_Ticket] = deque()
+    def __init__(
+        self, name: str, handle: BatchHandler[Request, Answer], max_batch: int = 200
+    ) -> None:
+        self.name = name
+        self.handle = handle
+        self.max_batch = max_batch  # bounds lock time and the size of a retry
+        self._waiting: deque[_Ticket[Request, Answer]] = deque()
         self._ready = threading.Condition()
         self._thread: threading.Thread | None = None
         self._closed = False
 
-    def place(self, order: Order, actor: str) -> PlacedOrder:
-        """Accept one order (allocated against ATP at once); raises what intake raises."""
-        ticket = _Ticket(OrderIntake(order, actor))
+    def submit(self, request: Request) -> Answer:
+        """Handle one request (batched with others); raises what its handling raised."""
+        ticket: _Ticket[Request, Answer] = _Ticket(request)
         with self._ready:
             if self._closed:
-                raise RuntimeError("order intake is shut down")
+                raise RuntimeError(f"{self.name} is shut down")
             self._waiting.append(ticket)
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="order-intake", daemon=True)
+                self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
                 self._thread.start()
             self._ready.notify()
         ticket.done.wait()
-        if ticket.error is not None:
-            raise ticket.error
-        assert ticket.placed is not None
-        return ticket.placed
+        if isinstance(ticket.answer, Exception):
+            raise ticket.answer
+        return ticket.answer  # type: ignore[return-value]
+
+    @property
+    def waiting(self) -> int:
+        """Requests queued and not yet taken into a batch."""
+        return len(self._waiting)
+
+    @property
+    def started(self) -> bool:
+        """True once the batching thread runs."""
+        return self._thread is not None
 
     def close(self) -> None:
-        """Accept what is waiting, then stop the intake thread."""
+        """Handle what is waiting, then stop the batching thread."""
         with self._ready:
             self._closed = True
             self._ready.notify()
@@ -86,30 +100,56 @@ class IntakeQueue:
                     self._ready.wait()
                 if not self._waiting:
                     return
-                batch = [
-                    self._waiting.popleft() for _ in range(min(self.max_batch, len(self._waiting)))
-                ]
+                count = min(self.max_batch, len(self._waiting))
+                batch = [self._waiting.popleft() for _ in range(count)]
             try:
-                self._accept(batch)
+                answers = self.handle([ticket.request for ticket in batch])
+                for ticket, answer in zip(batch, answers, strict=True):
+                    ticket.settle(answer)
             except BaseException as error:
-                # Never leave a caller waiting on a dead thread; the next order starts anew.
+                # Never leave a caller waiting on a dead thread; the next request starts anew.
                 for ticket in batch:
                     if not ticket.done.is_set():
-                        ticket.settle(None, RuntimeError(f"order intake failed: {error!r}"))
+                        ticket.settle(RuntimeError(f"{self.name} failed: {error!r}"))
                 with self._ready:
                     self._thread = None
                 raise
 
-    def _accept(self, batch: Sequence[_Ticket]) -> None:
+
+def one_by_one_on_failure(
+    handle_all: Callable[[Sequence[Request]], Sequence[Answer]],
+) -> BatchHandler[Request, Answer]:
+    """A batch handler that, when the whole batch fails, retries each request alone.
+
+    Every caller then gets its own answer or error, and nobody else's mistake.
+    """
+
+    def handle(batch: Sequence[Request]) -> list[Answer | Exception]:
         try:
-            placed = accept_orders(self.ctx, [ticket.intake for ticket in batch])
+            return list(handle_all(batch))
         except Exception as error:
             if len(batch) == 1:
-                batch[0].settle(None, error)
-                return
-            log.debug("intake_batch_retried_one_by_one", orders=len(batch), error=str(error))
-            for ticket in batch:
-                self._accept([ticket])
-            return
-        for ticket, result in zip(batch, placed, strict=True):
-            ticket.settle(result, None)
+                return [error]
+            log.debug("batch_retried_one_by_one", requests=len(batch), error=str(error))
+            return [answer for request in batch for answer in handle([request])]
+
+    return handle
+
+
+class IntakeQueue:
+    """Order intake with group commit: concurrent orders are accepted in one transaction."""
+
+    def __init__(self, ctx: ServiceContext, max_batch: int = 200) -> None:
+        self.committer: GroupCommitter[OrderIntake, PlacedOrder] = GroupCommitter(
+            "order-intake",
+            one_by_one_on_failure(lambda intakes: accept_orders(ctx, intakes)),
+            max_batch,
+        )
+
+    def place(self, order: Order, actor: str) -> PlacedOrder:
+        """Accept one order (allocated against ATP at once); raises what intake raises."""
+        return self.committer.submit(OrderIntake(order, actor))
+
+    def close(self) -> None:
+        """Accept what is waiting, then stop."""
+        self.committer.close()

@@ -49,13 +49,13 @@ class HeldIntake:
     def first(self, order: Order, actor: str = "ana") -> None:
         """Place an order the intake thread takes at once, then holds in its transaction."""
         self._start(order, actor)
-        _until(lambda: self.queue._thread is not None and not self.queue._waiting)
+        _until(lambda: self.queue.committer.started and not self.queue.committer.waiting)
 
     def submit(self, order: Order, actor: str = "ana") -> None:
         """Place an order from a thread of its own; return once it waits in the queue."""
-        before = len(self.queue._waiting)
+        before = self.queue.committer.waiting
         self._start(order, actor)
-        _until(lambda: len(self.queue._waiting) > before)
+        _until(lambda: self.queue.committer.waiting > before)
 
     def _start(self, order: Order, actor: str) -> None:
 
