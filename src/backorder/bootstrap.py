@@ -45,11 +45,13 @@ def bootstrap(
     clock = clock or SystemClock()
     if policy is None:
         policy = load_policy(settings.policy_file) if settings.policy_file else default_policy()
+    operations = operations or default_operations_policy()
+    fiscal = operations.finance.calendar()
     context = ServiceContext(
-        unit_of_work=lambda: SqlUnitOfWork(engine, clock),
-        reader=lambda: SqlUnitOfWork(engine, clock, read_only=True),
+        unit_of_work=lambda: SqlUnitOfWork(engine, clock, fiscal_calendar=fiscal),
+        reader=lambda: SqlUnitOfWork(engine, clock, read_only=True, fiscal_calendar=fiscal),
         policy=policy,
         clock=clock,
-        operations=operations or default_operations_policy(),
+        operations=operations,
     )
     return Application(settings=settings, engine=engine, context=context)

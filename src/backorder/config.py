@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_HOME = Path(".backorder")
@@ -55,6 +56,26 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(
         8 * 1024 * 1024, ge=1024, description="Larger request bodies are refused with 413."
     )
+
+    # -- customer notifications (e-mail over SMTP) ------------------------------------------
+    smtp_host: str | None = Field(
+        None, description="SMTP server for customer e-mail; unset: notices are stored, not sent."
+    )
+    smtp_port: int = Field(25, ge=1, le=65535, description="SMTP port (587 STARTTLS, 465 SSL).")
+    smtp_from: str = Field("backorder@localhost", description="From address of customer e-mail.")
+    smtp_tls: Literal["none", "starttls", "ssl"] = Field(
+        "none", description="Transport security: none, STARTTLS after connecting, or SSL."
+    )
+    smtp_username: str | None = Field(None, description="SMTP login, if the server wants one.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_timeout_seconds: float = Field(10.0, gt=0, description="Connect and reply timeout.")
+    notify_interval_seconds: float = Field(1.0, gt=0, description="Notification loop pause.")
+    notify_batch_size: int = Field(100, ge=1, le=1000, description="E-mails per sender pass.")
+    notify_max_attempts: int = Field(6, ge=1, description="Tries before an e-mail has failed.")
+    notify_retry_seconds: float = Field(
+        60.0, gt=0, description="Wait before the first retry; doubles with every further one."
+    )
+    notify_retry_max_seconds: float = Field(3600.0, gt=0, description="Longest wait.")
 
     @property
     def effective_database_url(self) -> str:

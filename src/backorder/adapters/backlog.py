@@ -18,14 +18,18 @@ from sqlalchemy import Column, Connection, MetaData, String, Table
 from backorder.adapters.bulk import drop_temporary, insert_rows, is_postgres, key_table
 from backorder.adapters.repositories.supply import on_hand_source_id
 from backorder.domain.allocation.builder import BuiltProblem
+from backorder.domain.allocation.pinned import FORCED_PHASE, Pins
 from backorder.domain.allocation.problem import (
     KIND_ON_HAND,
     KIND_PURCHASE_ORDER,
     NO_DAY,
+    SUBSTITUTION_NEVER,
+    SUBSTITUTION_PRE_ACCEPTED,
     AllocationProblem,
     Catalog,
     Commitments,
     Demand,
+    IntArray,
     Network,
     PreviousAllocations,
     Supply,
@@ -206,8 +210,11 @@ def load_backlog(
         (location_code.get(s, -1) if s else -1 for s in ship_from), np.int64, len(ship_from)
     )
     n = len(line_rows)
+    line_ids = np.array(line_id, dtype=np.int64)
+    substitution = customers["substitution"][customer]
+    _substitution_answers(connection, in_scope, line_ids, substitution)
     demand = Demand(
-        line_id=np.array(line_id, dtype=np.int64),
+        line_id=line_ids,
         item=np.fromiter((item_code[s] for s in line_sku), np.int64, n),
         home=np.where(own_home >= 0, own_home, customers["home"][customer]),
         quantity=np.array(quantity, dtype=np.int64),
@@ -221,7 +228,7 @@ def load_backlog(
         unit_price=np.array(price, dtype=np.float64),
         unit_cost=np.array(cost, dtype=np.float64),
         ship_complete=customers["ship_complete"][customer],
-        substitution=customers["substitution"][customer],
+        substitution=substitution,
         risk=np.zeros(n, dtype=np.float64),
     )
     supply, source_ids = _supply(connection, in_scope, item_code, location_code, today, postgres)
@@ -238,6 +245,11 @@ def load_backlog(
         sub_factor=np.array([r[3] for r in substitutes], dtype=np.float64),
         sub_requires_acceptance=np.array([bool(r[4]) for r in substitutes], dtype=np.bool_),
     )
+    previous, pins = (
+        _previous(connection, demand, source_ids, scope is not None)
+        if with_lines
+        else (PreviousAllocations.empty(), Pins.empty())
+    )
     problem = AllocationProblem(
         network=network,
         catalog=catalog,
@@ -245,13 +257,9 @@ def load_backlog(
         supply=supply,
         as_of_day=day_number(today),
         commitments=_commitments(connection, demand, customer_names, item_code),
-        previous=(
-            _previous(connection, demand, source_ids, scope is not None)
-            if with_lines
-            else PreviousAllocations.empty()
-        ),
+        previous=previous,
     )
-    return BuiltProblem(problem=problem, source_ids=source_ids)
+    return BuiltProblem(problem=problem, source_ids=source_ids, pins=pins)
 
 
 def _scope_table(connection: Connection, scope: Sequence[str]) -> None:
@@ -403,20 +411,21 @@ def _commitment_periods(
 
 def _previous(
     connection: Connection, demand: Demand, source_ids: tuple[str, ...], scoped: bool
-) -> PreviousAllocations:
-    query = "SELECT line_id, source_id, quantity FROM allocations"
+) -> tuple[PreviousAllocations, Pins]:
+    """What the lines hold: engine allocations (previous) and forced ones (pins)."""
+    query = "SELECT line_id, source_id, quantity, phase FROM allocations"
     parameters: list[int] = []
     if scoped and len(demand) <= SMALL_SCOPE:
         parameters = demand.line_id.tolist()
         if not parameters:
-            return PreviousAllocations.empty()
+            return PreviousAllocations.empty(), Pins.empty()
         query += " WHERE line_id IN (" + ", ".join(["{?}"] * len(parameters)) + ")"
     elif scoped:
         key_table(connection, "tmp_backlog_lines", (int(i) for i in demand.line_id))
         query += " WHERE line_id IN (SELECT key FROM tmp_backlog_lines)"
     rows = _rows(connection, query, parameters)
     if not rows:
-        return PreviousAllocations.empty()
+        return PreviousAllocations.empty(), Pins.empty()
     row_of_source = {s: i for i, s in enumerate(source_ids)}
     order = np.argsort(demand.line_id)
     sorted_ids = demand.line_id[order]
@@ -424,10 +433,42 @@ def _previous(
     slot = np.minimum(np.searchsorted(sorted_ids, line_ids), max(len(sorted_ids) - 1, 0))
     known_line = sorted_ids[slot] == line_ids if len(sorted_ids) else np.zeros(len(rows), bool)
     source_row = np.array([row_of_source.get(r[1], -1) for r in rows], dtype=np.int64)
-    keep = known_line & (source_row >= 0)
-    return PreviousAllocations(
+    quantity = np.array([r[2] for r in rows], dtype=np.int64)
+    forced = np.array([r[3] == FORCED_PHASE for r in rows], dtype=np.bool_)
+    keep = known_line & (source_row >= 0) & ~forced
+    pinned = known_line & (source_row >= 0) & forced
+    previous = PreviousAllocations(
         line_id=line_ids[keep],
         source_id=source_row[keep],
         item=demand.item[order[slot[keep]]],
-        quantity=np.array([r[2] for r in rows], dtype=np.int64)[keep],
+        quantity=quantity[keep],
     )
+    pins = Pins(line=order[slot[pinned]], source=source_row[pinned], quantity=quantity[pinned])
+    return previous, pins
+
+
+def _substitution_answers(
+    connection: Connection, in_scope: _Scope, demand_ids: IntArray, substitution: IntArray
+) -> None:
+    """Lines whose customer answered an offer: accepted ones are served from the substitute
+    as if pre-accepted, declined ones are never substituted (nor offered again)."""
+    if not len(demand_ids):
+        return
+    answers = _rows(
+        connection,
+        "SELECT sa.line_id, sa.decision FROM substitution_acceptances sa "
+        "JOIN order_lines ON order_lines.line_id = sa.line_id "
+        f"WHERE order_lines.status NOT IN {_CLOSED}" + in_scope.and_(),
+        in_scope.values,
+    )
+    if not answers:
+        return
+    order = np.argsort(demand_ids)
+    ids = np.array([a[0] for a in answers], dtype=np.int64)
+    slot = np.minimum(np.searchsorted(demand_ids[order], ids), len(demand_ids) - 1)
+    found = demand_ids[order[slot]] == ids
+    codes = np.array(
+        [SUBSTITUTION_PRE_ACCEPTED if a[1] == "accepted" else SUBSTITUTION_NEVER for a in answers],
+        dtype=np.int64,
+    )
+    substitution[order[slot[found]]] = codes[found]

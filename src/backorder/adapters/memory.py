@@ -202,6 +202,15 @@ class InMemoryOrderRepository(OrderRepository):
             ids.append(line_id)
         return ids
 
+    def lines_by_id(self, line_ids: Sequence[int]) -> dict[int, LineRecord]:
+        """Lines by id (unknown ids are left out)."""
+        found = {i: self.get_line(i) for i in line_ids}
+        return {i: record for i, record in found.items() if record is not None}
+
+    def add_orders(self, orders: Sequence[Order], now: datetime) -> list[list[int]]:
+        """Store many orders (one by one: there is no round trip to save)."""
+        return [self.add_order(order, now) for order in orders]
+
     def get_line(self, line_id: int, *, with_history: bool = False) -> LineRecord | None:
         """One line, or None."""
         record = self.store.lines.get(line_id)
@@ -392,6 +401,11 @@ class InMemorySupplyRepository(SupplyRepository):
             confirmation=ConfirmationState.SHIPPED,
             confirmed_date=expected_date,
         )
+
+    def mark_shipped_many(self, shipped: Sequence[tuple[str, date]], now: datetime) -> None:
+        """Record many ship notices."""
+        for source_id, expected_date in shipped:
+            self.mark_shipped(source_id, expected_date, now)
 
     def add_received(self, source_id: str, quantity: int, now: datetime) -> None:
         """Count received units against the line."""

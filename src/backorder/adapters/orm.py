@@ -574,3 +574,211 @@ Index(
     webhook_deliveries.c.subscription_id,
     webhook_deliveries.c.status,
 )
+
+substitution_acceptances = Table(
+    "substitution_acceptances",
+    metadata,
+    # The customer's answer to the substitute offered for a line (one answer per line):
+    # accepted lines are served from the substitute, declined ones are not offered again.
+    Column("line_id", BigInteger, primary_key=True),
+    Column("case_id", String(40), nullable=False),
+    Column("substitute_sku", String(64), nullable=False),
+    Column("decision", String(16), nullable=False),  # accepted | declined
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(160), nullable=False),
+    Column("note", String(400), nullable=False, default=""),
+)
+# The SLA scanner looks for unresolved tasks past their deadline; a case lists its tasks.
+Index("ix_tasks_due_at", tasks.c.due_at)
+Index("ix_tasks_case_id", tasks.c.case_id)
+
+# -- customer notifications and finance impact -------------------------------------------
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("notification_id", Id, primary_key=True, autoincrement=True),
+    Column("customer", String(64), nullable=False),
+    Column("order_id", String(64), nullable=False),
+    Column("line_id", BigInteger, nullable=False),  # every notice is about an order line
+    Column("case_id", String(40)),
+    Column("kind", String(32), nullable=False),  # backordered, partial_shipment, ...
+    Column("channel", String(16), nullable=False),  # email, edi, portal, none
+    Column("recipient", String(320)),
+    Column("subject", String(300), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("old_promise", Date),  # what the customer had been told (or asked for)
+    Column("new_promise", Date),
+    Column("status", String(16), nullable=False),  # queued, sent, suppressed, failed
+    Column("reason", String(400)),  # why it was suppressed or failed
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True)),  # also the sender's claim lease
+    Column("last_error", Text),
+    # One notification per cause (case action, shipment event): a retry never adds another.
+    Column("dedupe_key", String(200), nullable=False, unique=True),
+)
+Index("ix_notifications_order_created", notifications.c.order_id, notifications.c.created_at)
+Index("ix_notifications_line", notifications.c.line_id)
+Index("ix_notifications_status_due", notifications.c.status, notifications.c.next_attempt_at)
+
+revenue_shifts = Table(
+    "revenue_shifts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("line_id", BigInteger, nullable=False, index=True),
+    Column("order_id", String(64), nullable=False),
+    Column("customer", String(64), nullable=False),
+    # Periods of the fiscal calendar in force when written; NULL: no promise date.
+    Column("from_period", String(16)),
+    Column("to_period", String(16)),
+    Column("from_promise", Date),
+    Column("to_promise", Date),
+    Column("open_quantity", Integer, nullable=False),
+    Column("unit_price", Float, nullable=False),
+    Column("value", Float, nullable=False),  # open quantity x unit price
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("reason", String(200), nullable=False),
+)
+Index("ix_revenue_shifts_from_period", revenue_shifts.c.from_period)
+Index("ix_revenue_shifts_to_period", revenue_shifts.c.to_period)
+
+expedite_costs = Table(
+    "expedite_costs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("line_id", BigInteger, nullable=False, index=True),
+    Column("case_id", String(40)),
+    Column("cost", Float, nullable=False),
+    Column("reason", String(400), nullable=False),
+    Column("approved_by", String(160), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("period", String(16), nullable=False, index=True),  # fiscal period of `at`
+)
+
+# -- replenishment, supplier follow-up, warehouse picks, expedites -------------------------
+
+purchase_suggestions = Table(
+    "purchase_suggestions",
+    metadata,
+    Column("suggestion_id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # purchase | transfer
+    Column("sku", String(64), nullable=False),
+    Column("location", String(32), nullable=False),  # the DC the supply is for
+    Column("origin", String(32)),  # transfer: the DC the stock leaves
+    Column("supplier", String(64)),  # purchase: the item's supplier
+    Column("quantity", Integer, nullable=False),
+    Column("unit_cost", Float, nullable=False),
+    Column("value", Float, nullable=False),  # quantity x unit cost
+    Column("expected_date", Date, nullable=False),  # when the supply would arrive
+    Column("reason", Text, nullable=False),  # the numbers the quantity came from
+    Column("status", String(16), nullable=False),  # suggested, approved, ordered, rejected
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(160)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("decision_note", String(400)),
+    Column("po_number", String(64)),  # the purchase order (or transfer) it became
+)
+Index("ix_purchase_suggestions_status", purchase_suggestions.c.status)
+# One undecided suggestion per item x DC x kind: concurrent cases share it.
+Index(
+    "uq_purchase_suggestions_open",
+    purchase_suggestions.c.sku,
+    purchase_suggestions.c.location,
+    purchase_suggestions.c.kind,
+    unique=True,
+    postgresql_where=purchase_suggestions.c.status == "suggested",
+    sqlite_where=purchase_suggestions.c.status == "suggested",
+)
+
+purchase_suggestion_cases = Table(
+    "purchase_suggestion_cases",
+    metadata,
+    Column("suggestion_id", BigInteger, primary_key=True),
+    Column("case_id", String(40), primary_key=True),
+    Column("line_id", BigInteger, nullable=False),
+    Column("short_quantity", Integer, nullable=False),  # units the line lacked when it asked
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_purchase_suggestion_cases_case", purchase_suggestion_cases.c.case_id)
+
+supplier_reminders = Table(
+    "supplier_reminders",
+    metadata,
+    Column("reminder_id", Id, primary_key=True, autoincrement=True),
+    Column("source_id", String(96), nullable=False),  # the PO line
+    Column("po_number", String(64), nullable=False),
+    Column("line_number", Integer, nullable=False),
+    Column("supplier", String(64), nullable=False),
+    Column("email", String(320)),
+    Column("case_id", String(40)),  # the case that asked first
+    Column("days_overdue", Integer, nullable=False),
+    Column("reminded_on", Date, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    # At most one reminder per PO line and day, however many cases wait for it.
+    UniqueConstraint("source_id", "reminded_on", name="uq_supplier_reminders_line_day"),
+)
+
+pick_requests = Table(
+    "pick_requests",
+    metadata,
+    Column("pick_id", Id, primary_key=True, autoincrement=True),
+    Column("line_id", BigInteger, nullable=False, index=True),
+    Column("case_id", String(40)),
+    Column("sku", String(64), nullable=False),  # the item on the shelf (may be a substitute)
+    Column("location", String(32), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("picked_quantity", Integer),
+    Column("priority", Integer, nullable=False),  # lower first (domain.warehouse)
+    Column("rank", Integer),
+    Column("promise_date", Date),
+    Column("status", String(16), nullable=False),  # open, picked, short
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("confirmed_at", DateTime(timezone=True)),
+    Column("confirmed_by", String(160)),
+)
+Index("ix_pick_requests_queue", pick_requests.c.location, pick_requests.c.status)
+Index(
+    "uq_pick_requests_open",
+    pick_requests.c.line_id,
+    pick_requests.c.location,
+    pick_requests.c.sku,
+    unique=True,
+    postgresql_where=pick_requests.c.status == "open",
+    sqlite_where=pick_requests.c.status == "open",
+)
+
+expedite_proposals = Table(
+    "expedite_proposals",
+    metadata,
+    Column("proposal_id", Id, primary_key=True, autoincrement=True),
+    Column("line_id", BigInteger, nullable=False, index=True),
+    Column("case_id", String(40)),
+    Column("sku", String(64), nullable=False),
+    Column("kind", String(24), nullable=False),  # premium_freight | transfer
+    Column("source_id", String(96)),  # premium freight: the PO line
+    Column("origin", String(32)),  # transfer: the DC the stock leaves
+    Column("destination", String(32), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("cost", Float, nullable=False),
+    Column("current_promise", Date, nullable=False),
+    Column("new_date", Date, nullable=False),  # arrival of the expedited units
+    Column("new_promise", Date, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # proposed, approved, rejected
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(160)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("decision_note", String(400)),
+    Column("transfer_number", String(64)),  # transfer: the inbound it created
+)
+Index(
+    "uq_expedite_proposals_open",
+    expedite_proposals.c.line_id,
+    unique=True,
+    postgresql_where=expedite_proposals.c.status == "proposed",
+    sqlite_where=expedite_proposals.c.status == "proposed",
+)

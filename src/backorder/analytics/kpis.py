@@ -1,30 +1,64 @@
-"""Service KPIs computed in SQL over the database.
+"""Fill rates of order lines, computed in SQL over the database.
 
-Definitions (a line is *due* when its requested date falls in the period and it was not
-cancelled):
+A line is *due* in a period when its requested date falls in it and it was not cancelled.
 
-- **line fill rate**: due lines whose whole quantity shipped on or before the requested
-  date (on time in full) / due lines;
-- **unit fill rate**: units of due lines shipped on or before the requested date / units
-  of due lines ordered;
-- **order fill rate**: orders all of whose lines are due and on time in full / orders all
-  of whose lines are due;
-- **backlog**: open lines with units that cannot ship by their requested date, aged from
-  the day they first became backordered, in buckets 0-7, 8-14, 15-30, 31-60, 60+ days;
-- **backorder value**: backordered units x unit price over open lines.
+- **line fill rate** (eventual, on time in full): due lines whose whole quantity shipped on
+  or before the requested date / due lines;
+- **unit fill rate**: units of due lines shipped on or before the requested date (at most
+  the line's quantity) / units ordered on due lines;
+- **order fill rate**: orders whose lines due in the period all shipped on time in full /
+  orders with lines due in the period (an order with lines due in two periods counts in
+  each, for its lines due there);
+- **first-pass fill rates**: the same ratios for lines *promised in full by the requested
+  date at order intake* (the promise the intake decision wrote is on or before the
+  requested date): lines, their units, and orders all of whose lines were.
+
+Backlog, promise accuracy, fill-rate risk and short items are in `analytics.backlog`;
+this module keeps the names the demo report has always imported.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import Connection, case, func, literal, select, union_all
 
 from backorder.adapters import orm
+from backorder.analytics.backlog import (
+    AGE_BUCKETS,
+    BacklogBucket,
+    FillRateRisk,
+    PromiseAccuracy,
+    ShortItem,
+    backlog,
+    fill_rate_risk,
+    promise_accuracy,
+    short_items,
+)
+from backorder.analytics.filters import KpiFilter, line_conditions
+from backorder.analytics.linefacts import INTAKE_REASON, intake_promise, on_time_units
+from backorder.analytics.sql import least, materialized, ratio, week_of
 
-AGE_BUCKETS = ((0, 7), (8, 14), (15, 30), (31, 60), (61, None))
+__all__ = [
+    "AGE_BUCKETS",
+    "INTAKE_REASON",
+    "BacklogBucket",
+    "FillRateRisk",
+    "FillRates",
+    "PromiseAccuracy",
+    "ServiceLevel",
+    "ShortItem",
+    "WeeklyFill",
+    "backlog",
+    "fill_rate_risk",
+    "fill_rates",
+    "promise_accuracy",
+    "service_levels",
+    "short_items",
+]
 
 
 @dataclass(frozen=True)
@@ -38,39 +72,149 @@ class FillRates:
 
 
 @dataclass(frozen=True)
-class BacklogBucket:
-    """Backordered open lines of one age range."""
+class ServiceLevel:
+    """Eventual (on time in full) and first-pass fill rates of a period (None: nothing due)."""
 
-    label: str
-    lines: int
-    units: int
-    value: float
+    due_lines: int
+    due_units: int
+    due_orders: int
+    line_fill_rate: float | None
+    unit_fill_rate: float | None
+    order_fill_rate: float | None
+    first_pass_line_fill_rate: float | None
+    first_pass_unit_fill_rate: float | None
+    first_pass_order_fill_rate: float | None
 
 
 @dataclass(frozen=True)
-class ShortItem:
-    """An item with backordered units."""
+class WeeklyFill:
+    """Fill rates of the lines requested in one week (starting Monday)."""
 
-    sku: str
-    item_group: str
-    lines: int
-    units: int
-    value: float
-
-
-def _least(connection: Connection, a: Any, b: Any) -> Any:
-    # SQLite's two-argument min() is PostgreSQL's least().
-    return func.min(a, b) if connection.dialect.name == "sqlite" else func.least(a, b)
+    week: str
+    due_lines: int
+    line_fill_rate: float | None
+    unit_fill_rate: float | None
+    first_pass_line_fill_rate: float | None
 
 
-def _on_time_units() -> Any:
-    shipments = orm.shipments
-    return (
-        select(shipments.c.line_id, func.sum(shipments.c.quantity).label("units"))
-        .where(shipments.c.shipped_on <= shipments.c.requested_date)
-        .group_by(shipments.c.line_id)
+def _due_lines(
+    connection: Connection, where: KpiFilter, start: date, conditions: Sequence[Any]
+) -> Any:
+    """Per due line (requested from `start` to the filter's end): the facts fill rates need."""
+    lines = orm.order_lines
+    shipped = on_time_units(connection)
+    promised = intake_promise(connection)
+    query = select(
+        lines.c.order_id,
+        lines.c.quantity,
+        lines.c.requested_date,
+        shipped.value.label("shipped"),
+        promised.value.label("promised"),
+    ).select_from(lines)
+    facts = materialized(
+        promised.join_into(shipped.join_into(query)).where(
+            lines.c.requested_date >= start,
+            lines.c.requested_date <= where.end,
+            lines.c.status != "cancelled",
+            *conditions,
+        ),
+        "due_facts",
+    )
+    on_time = least(connection, facts.c.shipped, facts.c.quantity)
+    return select(
+        facts.c.order_id,
+        facts.c.quantity,
+        facts.c.requested_date,
+        (facts.c.requested_date >= where.start).label("current"),
+        week_of(connection, facts.c.requested_date).label("week"),
+        on_time.label("on_time_units"),
+        case((on_time >= facts.c.quantity, 1), else_=0).label("in_full"),
+        case((facts.c.promised <= facts.c.requested_date, 1), else_=0).label("first_pass"),
+    ).cte("due_lines")
+
+
+def _rate_rows(
+    connection: Connection, where: KpiFilter, start: date, conditions: Sequence[Any]
+) -> list[Any]:
+    """One statement: (kind, current, week, counts...) per period flag and week for lines,
+    and per period flag for orders."""
+    due = _due_lines(connection, where, start, conditions)
+    line_rows = select(
+        literal("line").label("kind"),
+        due.c.current,
+        due.c.week,
+        func.count().label("n"),
+        func.sum(due.c.quantity).label("a"),
+        func.sum(due.c.on_time_units).label("b"),
+        func.sum(due.c.in_full).label("c"),
+        func.sum(due.c.first_pass).label("d"),
+        func.sum(due.c.first_pass * due.c.quantity).label("e"),
+    ).group_by(due.c.current, due.c.week)
+    # Grouped by period as well: an order with lines due in both periods counts in each,
+    # for the lines it had due there.
+    per_order = (
+        select(
+            due.c.current,
+            func.sum(1 - due.c.in_full).label("late_lines"),
+            func.sum(1 - due.c.first_pass).label("short_lines"),
+        )
+        .group_by(due.c.order_id, due.c.current)
         .subquery()
     )
+    order_rows = select(
+        literal("order"),
+        per_order.c.current,
+        literal("-"),
+        func.count(),
+        func.sum(case((per_order.c.late_lines == 0, 1), else_=0)),
+        func.sum(case((per_order.c.short_lines == 0, 1), else_=0)),
+        literal(0),
+        literal(0),
+        literal(0),
+    ).group_by(per_order.c.current)
+    return list(connection.execute(union_all(line_rows, order_rows)).all())
+
+
+def service_levels(
+    connection: Connection, where: KpiFilter, *, with_previous: bool = False
+) -> tuple[ServiceLevel, ServiceLevel | None, list[WeeklyFill]]:
+    """Fill rates of the period, of the period before it (if asked), and week by week."""
+    start = where.previous().start if with_previous else where.start
+    rows = _rate_rows(connection, where, start, line_conditions(where))
+    # A few dozen (kind, period, week) rows: summing them here is cheaper than rescanning.
+    weeks: dict[str, list[int]] = {}
+    totals = {True: [0] * 6, False: [0] * 6}
+    orders: dict[bool, tuple[int, int, int]] = {}
+    for kind, current, week, *numbers in rows:
+        values = [int(n or 0) for n in numbers]
+        flag = bool(current)
+        if kind == "order":
+            orders[flag] = (values[0], values[1], values[2])
+            continue
+        totals[flag] = [a + b for a, b in zip(totals[flag], values, strict=True)]
+        if flag:
+            weeks[week] = [a + b for a, b in zip(weeks.get(week, [0] * 6), values, strict=True)]
+
+    def level(flag: bool) -> ServiceLevel:
+        lines, units, on_time, in_full, first, first_units = totals[flag]
+        due_orders, full_orders, first_orders = orders.get(flag, (0, 0, 0))
+        return ServiceLevel(
+            due_lines=lines,
+            due_units=units,
+            due_orders=due_orders,
+            line_fill_rate=ratio(in_full, lines),
+            unit_fill_rate=ratio(on_time, units),
+            order_fill_rate=ratio(full_orders, due_orders),
+            first_pass_line_fill_rate=ratio(first, lines),
+            first_pass_unit_fill_rate=ratio(first_units, units),
+            first_pass_order_fill_rate=ratio(first_orders, due_orders),
+        )
+
+    weekly = [
+        WeeklyFill(week, n[0], ratio(n[3], n[0]), ratio(n[2], n[1]), ratio(n[4], n[0]))
+        for week, n in sorted(weeks.items())
+    ]
+    return level(True), level(False) if with_previous else None, weekly
 
 
 def fill_rates(
@@ -80,119 +224,32 @@ def fill_rates(
     item_group: str | None = None,
     exclude_group: str | None = None,
 ) -> FillRates:
-    """Fill rates of lines requested between `start` and `end` (inclusive)."""
+    """Eventual fill rates of lines requested between `start` and `end` (1.0: nothing due)."""
     lines, items = orm.order_lines, orm.items
-    on_time = _on_time_units()
-    due = and_(
-        lines.c.requested_date >= start,
-        lines.c.requested_date <= end,
-        lines.c.status != "cancelled",
-    )
-    query = (
-        select(
-            func.count(),
-            func.coalesce(
-                func.sum(case((func.coalesce(on_time.c.units, 0) >= lines.c.quantity, 1), else_=0)),
-                0,
-            ),
-            func.coalesce(func.sum(lines.c.quantity), 0),
-            func.coalesce(
-                func.sum(_least(connection, func.coalesce(on_time.c.units, 0), lines.c.quantity)),
-                0,
-            ),
-        )
-        .select_from(lines)
-        .outerjoin(on_time, on_time.c.line_id == lines.c.line_id)
-        .join(items, items.c.sku == lines.c.sku)
-        .where(due)
-    )
+    conditions = []
     if item_group is not None:
-        query = query.where(items.c.item_group == item_group)
+        conditions.append(
+            lines.c.sku.in_(select(items.c.sku).where(items.c.item_group == item_group))
+        )
     if exclude_group is not None:
-        query = query.where(items.c.item_group != exclude_group)
-    count, full, ordered, units_on_time = connection.execute(query).one()
-    orders = _order_fill_rate(connection, start, end)
-    return FillRates(
-        due_lines=int(count),
-        line_fill_rate=full / count if count else 1.0,
-        unit_fill_rate=units_on_time / ordered if ordered else 1.0,
-        order_fill_rate=orders,
-    )
-
-
-def _order_fill_rate(connection: Connection, start: date, end: date) -> float:
-    lines = orm.order_lines
-    on_time = _on_time_units()
-    per_order = (
-        select(
-            lines.c.order_id,
-            func.min(lines.c.requested_date).label("first"),
-            func.max(lines.c.requested_date).label("last"),
-            func.sum(
-                case((func.coalesce(on_time.c.units, 0) >= lines.c.quantity, 0), else_=1)
-            ).label("late_lines"),
+        conditions.append(
+            lines.c.sku.in_(select(items.c.sku).where(items.c.item_group != exclude_group))
         )
-        .outerjoin(on_time, on_time.c.line_id == lines.c.line_id)
-        .where(lines.c.status != "cancelled")
-        .group_by(lines.c.order_id)
-        .subquery()
-    )
-    count, full = connection.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(case((per_order.c.late_lines == 0, 1), else_=0)), 0),
-        ).where(per_order.c.first >= start, per_order.c.last <= end)
-    ).one()
-    return float(full / count) if count else 1.0
-
-
-def backlog(connection: Connection, today: date) -> list[BacklogBucket]:
-    """Backordered open lines by age bucket."""
-    lines = orm.order_lines
-    open_backorders = and_(
-        lines.c.backordered_quantity > 0, lines.c.status.not_in(("cancelled", "shipped"))
-    )
-    rows = connection.execute(
-        select(lines.c.backordered_since, lines.c.backordered_quantity, lines.c.unit_price).where(
-            open_backorders
-        )
-    ).all()
-    buckets = []
-    for low, high in AGE_BUCKETS:
-        chosen = [
-            r
-            for r in rows
-            if r.backordered_since is not None
-            and low <= (today - r.backordered_since).days
-            and (high is None or (today - r.backordered_since).days <= high)
-        ]
-        buckets.append(
-            BacklogBucket(
-                label=f"{low}-{high} days" if high is not None else f"over {low - 1} days",
-                lines=len(chosen),
-                units=sum(r.backordered_quantity for r in chosen),
-                value=round(sum(r.backordered_quantity * r.unit_price for r in chosen), 2),
+    where = KpiFilter(start, end)
+    count = in_full = units = on_time = due_orders = full_orders = 0
+    for kind, _, _, n, a, b, c, *_rest in _rate_rows(connection, where, start, conditions):
+        if kind == "order":
+            due_orders, full_orders = int(n), int(a or 0)
+        else:
+            count, units, on_time, in_full = (
+                count + int(n),
+                units + int(a or 0),
+                on_time + int(b or 0),
+                in_full + int(c or 0),
             )
-        )
-    return buckets
-
-
-def short_items(connection: Connection, limit: int = 10) -> list[ShortItem]:
-    """Items with the most backordered units on open lines."""
-    lines, items = orm.order_lines, orm.items
-    units = func.sum(lines.c.backordered_quantity)
-    rows = connection.execute(
-        select(
-            lines.c.sku,
-            items.c.item_group,
-            func.count(),
-            units,
-            func.sum(lines.c.backordered_quantity * lines.c.unit_price),
-        )
-        .join(items, items.c.sku == lines.c.sku)
-        .where(lines.c.backordered_quantity > 0, lines.c.status.not_in(("cancelled", "shipped")))
-        .group_by(lines.c.sku, items.c.item_group)
-        .order_by(units.desc(), lines.c.sku)
-        .limit(limit)
-    ).all()
-    return [ShortItem(r[0], r[1], int(r[2]), int(r[3]), round(float(r[4]), 2)) for r in rows]
+    return FillRates(
+        due_lines=count,
+        line_fill_rate=in_full / count if count else 1.0,
+        unit_fill_rate=on_time / units if units else 1.0,
+        order_fill_rate=full_orders / due_orders if due_orders else 1.0,
+    )

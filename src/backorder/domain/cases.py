@@ -81,6 +81,8 @@ class LineFacts:
     replenishment_pending: bool = False  # a purchase suggestion awaits approval
     released_to_warehouse: bool = False
     notified_promise: date | None = None  # the promise the customer was last told
+    home_location: str | None = None  # the DC the line ships from by preference
+    free_elsewhere: int = 0  # most units free on hand at one other DC with a lane home
 
     @property
     def held_quantity(self) -> int:
@@ -108,6 +110,8 @@ class CaseTimeouts:
     substitution_answer: timedelta = timedelta(days=2)
     pick_confirmation: timedelta = timedelta(hours=8)
     close_after_shipment: timedelta = timedelta(days=0)
+    # A promise later than requested by more than this proposes an expedite (None: never).
+    expedite_promise_slip: timedelta | None = None
 
 
 class ActionKind(enum.StrEnum):
@@ -118,6 +122,7 @@ class ActionKind(enum.StrEnum):
     REQUEST_REPLENISHMENT = "request_replenishment"
     RELEASE_TO_WAREHOUSE = "release_to_warehouse"
     REMIND_SUPPLIER = "remind_supplier"
+    PROPOSE_EXPEDITE = "propose_expedite"
 
 
 @dataclass(frozen=True)
@@ -180,6 +185,10 @@ def evaluate(
 ) -> Evaluation:
     """State, actions due and the next time to look, for a case at `now`."""
     state = derive_state(facts)
+    if state is CaseState.ON_HOLD:
+        # A person stopped the case: it does nothing and sets no timer until released
+        # (the release is news that wakes it).
+        return Evaluation(state=state, actions=(), next_check=None)
     actions: list[CaseAction] = []
     checks: list[datetime] = []
     today = now.date()
@@ -308,7 +317,40 @@ def evaluate(
             )
         )
 
+    slip = timeouts.expedite_promise_slip
+    if slip is not None and facts.promise is not None and expedite_due(facts, state, slip, today):
+        actions.append(
+            CaseAction(
+                ActionKind.PROPOSE_EXPEDITE,
+                key=f"expedite:{facts.promise}",
+                detail=f"promised {facts.promise}, more than {slip.days} days after the request",
+                data={
+                    "promise": facts.promise.isoformat(),
+                    "service_date": (facts.requested + slip).isoformat(),
+                },
+            )
+        )
+
     return Evaluation(state=state, actions=tuple(actions), next_check=min(checks, default=None))
+
+
+def expedite_due(facts: LineFacts, state: CaseState, slip: timedelta, today: date) -> bool:
+    """True when the promise slipped past the service level and a faster route may exist.
+
+    A faster route may exist when every unit has supply and one of the receipts is a
+    purchase-order line not yet shipped (premium freight), or when other DCs hold enough
+    free stock for the units not yet on hand (a transfer).
+    """
+    if state.terminal or state is CaseState.ON_HOLD or facts.promise is None:
+        return False
+    if facts.promise - facts.requested <= slip or facts.promise <= today:
+        return False
+    flyable = facts.short_quantity == 0 and any(
+        h.stage in (SupplyStage.ORDERED, SupplyStage.CONFIRMED) and h.due > today
+        for h in facts.held
+    )
+    waiting = facts.open_quantity - facts.on_hand_quantity
+    return flyable or 0 < waiting <= facts.free_elsewhere
 
 
 def _notice(key: str, kind: str, promise: date | None, detail: str) -> CaseAction:

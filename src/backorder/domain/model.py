@@ -42,6 +42,7 @@ class ConfirmationState(enum.StrEnum):
     CONFIRMED = "confirmed"  # EDI 855 acknowledged
     SHIPPED = "shipped"  # EDI 856 ship notice
     RECEIVED = "received"
+    REJECTED = "rejected"  # the supplier refused the line (855): no longer supply
 
 
 class SupplyKind(enum.StrEnum):

@@ -7,18 +7,39 @@ by field.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+import dataclasses
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from backorder.domain.cases import CaseTimeouts
 from backorder.domain.errors import PolicyError
+from backorder.domain.expedite import ExpeditePolicy
+from backorder.domain.finance import CalendarKind, FiscalCalendar
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TEAMS = ("procurement", "warehouse", "transportation", "customer_service", "finance", "master_data")
+# Resolution codes every task type accepts unless the policy lists its own.
+GENERIC_RESOLUTIONS = (
+    "fixed",
+    "supplier_confirmed",
+    "expedited",
+    "customer_informed",
+    "cancelled",
+    "no_action_needed",
+    "duplicate",
+)
 
 
 class _Strict(BaseModel):
@@ -77,6 +98,33 @@ class TaskType(_Strict):
     team: str
     severity: Literal["low", "normal", "high", "critical"] = "normal"
     sla_hours: float = Field(gt=0)
+    # Resolution codes of this type; empty: the generic set (`GENERIC_RESOLUTIONS`).
+    resolutions: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _codes(self) -> TaskType:
+        if any(not code.strip() for code in self.resolutions):
+            raise ValueError("resolutions: codes must not be empty")
+        if len(set(self.resolutions)) != len(self.resolutions):
+            raise ValueError("resolutions: a code appears twice")
+        return self
+
+
+class EscalationRule(_Strict):
+    """What happens when a task breaches its SLA, and how long each level has."""
+
+    after_breach: Literal["reassign", "notify"] = "reassign"
+    repeat_hours: float = Field(4, gt=0)  # business hours the next level has before it escalates
+
+
+class Escalation(EscalationRule):
+    """The escalation rule of every team, with per-team exceptions."""
+
+    teams: dict[str, EscalationRule] = Field(default_factory=dict)
+
+    def rule_for(self, team: str) -> EscalationRule:
+        """The rule a team's tasks follow."""
+        return self.teams.get(team, self)
 
 
 class Timeouts(_Strict):
@@ -87,6 +135,9 @@ class Timeouts(_Strict):
     unsourced_hours: float = Field(8, gt=0)
     substitution_answer_days: float = Field(2, gt=0)
     pick_confirmation_hours: float = Field(8, gt=0)
+    # A supplier document (855, 856) moving a PO line's date later by more days than this
+    # opens a "supplier late" task and publishes `backorder.supplier.slipped.v1`.
+    supplier_slip_escalation_days: int = Field(3, ge=0)
 
     def case_timeouts(self) -> CaseTimeouts:
         """The timeouts as the case model uses them."""
@@ -99,6 +150,105 @@ class Timeouts(_Strict):
         )
 
 
+class Replenishment(_Strict):
+    """How shortages become supply (rules in `domain.replenishment`)."""
+
+    approval_threshold_value: float = Field(5000, ge=0)  # above it a buyer approves
+    cover_days: float = Field(0, ge=0)  # days of average demand bought on top of the backlog
+    demand_window_days: int = Field(28, gt=0)  # the days average demand is measured over
+    transfers: bool = True  # propose moves from other DCs when they beat the supplier
+
+
+class Expedite(_Strict):
+    """When a slipped promise is worth paying to bring forward (rules in `domain.expedite`)."""
+
+    enabled: bool = True
+    promise_slip_days: int = Field(3, ge=0)  # promise later than requested by more: expedite
+    premium_freight_cost_per_unit: float = Field(2.0, ge=0)
+    premium_freight_days: int = Field(5, ge=0)  # days premium freight saves
+    approval_threshold_cost: float = Field(250, ge=0)  # above it transportation approves
+
+    def rules(self) -> ExpeditePolicy:
+        """The numbers as the expedite rules take them."""
+        return ExpeditePolicy(
+            promise_slip_days=self.promise_slip_days,
+            premium_freight_cost_per_unit=self.premium_freight_cost_per_unit,
+            premium_freight_days=self.premium_freight_days,
+            approval_threshold_cost=self.approval_threshold_cost,
+        )
+
+
+class QuietHours(_Strict):
+    """Hours in which no e-mail goes out (held until they end); may wrap past midnight."""
+
+    starts: time
+    ends: time
+
+    @model_validator(mode="after")
+    def _span(self) -> QuietHours:
+        if self.starts == self.ends:
+            raise ValueError("starts and ends must differ")
+        return self
+
+    def contains(self, moment: time) -> bool:
+        """True when `moment` (local time) is inside the quiet hours."""
+        if self.starts < self.ends:
+            return self.starts <= moment < self.ends
+        return moment >= self.starts or moment < self.ends
+
+
+class NotificationRules(_Strict):
+    """Churn control of customer notices: how many per order and day, and when to be quiet."""
+
+    max_per_order_per_day: int = Field(1, ge=1)
+    timezone: str = "UTC"  # the customers' day and quiet hours are counted in this zone
+    quiet_hours: QuietHours | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @property
+    def zone(self) -> tzinfo:
+        """The time zone of the rules."""
+        return UTC if self.timezone == "UTC" else ZoneInfo(self.timezone)
+
+    def day_bounds(self, moment: datetime) -> tuple[datetime, datetime]:
+        """Start and end (exclusive) of the local day `moment` falls in, as instants."""
+        local = moment.astimezone(self.zone)
+        start = datetime.combine(local.date(), time(0), tzinfo=self.zone)
+        end = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=self.zone)
+        return start.astimezone(UTC), end.astimezone(UTC)
+
+    def is_quiet(self, moment: datetime) -> bool:
+        """True inside the quiet hours (never when none are set)."""
+        if self.quiet_hours is None:
+            return False
+        return self.quiet_hours.contains(moment.astimezone(self.zone).time())
+
+
+class FinancePolicy(_Strict):
+    """The fiscal calendar revenue shifts and expedite costs are reported in."""
+
+    fiscal_calendar: CalendarKind = CalendarKind.MONTH
+    fiscal_year_start_month: int = Field(1, ge=1, le=12)
+
+    @field_validator("fiscal_calendar", mode="before")
+    @classmethod
+    def _as_text(cls, value: object) -> object:
+        # YAML reads `445` as a number.
+        return str(value) if isinstance(value, int) else value
+
+    def calendar(self) -> FiscalCalendar:
+        """The fiscal calendar as the domain uses it."""
+        return FiscalCalendar(self.fiscal_calendar, self.fiscal_year_start_month)
+
+
 class OperationsPolicy(_Strict):
     """The whole operations policy."""
 
@@ -109,6 +259,11 @@ class OperationsPolicy(_Strict):
     calendars: dict[str, Calendar] = Field(default_factory=lambda: {"office": Calendar()})
     teams: dict[str, Team]
     task_types: dict[str, TaskType]
+    escalation: Escalation = Escalation()
+    replenishment: Replenishment = Replenishment()
+    expedite: Expedite = Expedite()
+    notifications: NotificationRules = NotificationRules()
+    finance: FinancePolicy = FinancePolicy()
     extensions: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -121,6 +276,9 @@ class OperationsPolicy(_Strict):
         for name, kind in self.task_types.items():
             if kind.team not in self.teams:
                 raise ValueError(f"task_types.{name}.team: unknown team {kind.team!r}")
+        for name in self.escalation.teams:
+            if name not in self.teams:
+                raise ValueError(f"escalation.teams.{name}: unknown team {name!r}")
         return self
 
     def task_type(self, name: str) -> TaskType:
@@ -135,6 +293,25 @@ class OperationsPolicy(_Strict):
         kind = self.task_type(task_type)
         calendar = self.calendars[self.teams[kind.team].calendar]
         return calendar.add_business_time(opened, timedelta(hours=kind.sla_hours))
+
+    def resolutions(self, task_type: str) -> tuple[str, ...]:
+        """The resolution codes a task of this type may be resolved with."""
+        kind = self.task_types.get(task_type)
+        return kind.resolutions if kind is not None and kind.resolutions else GENERIC_RESOLUTIONS
+
+    def case_timeouts(self) -> CaseTimeouts:
+        """The case model's timeouts, with the promise slip that triggers an expedite."""
+        timeouts = self.timeouts.case_timeouts()
+        if not self.expedite.enabled:
+            return timeouts
+        slip = timedelta(days=self.expedite.promise_slip_days)
+        return dataclasses.replace(timeouts, expedite_promise_slip=slip)
+
+    def escalation_due(self, team: str, escalated: datetime) -> datetime:
+        """Deadline of the next escalation level, in the team's business hours."""
+        calendar = self.calendars[self.teams[team].calendar]
+        hours = self.escalation.rule_for(team).repeat_hours
+        return calendar.add_business_time(escalated, timedelta(hours=hours))
 
 
 def parse_operations_policy(text: str, source: str = "<operations policy>") -> OperationsPolicy:

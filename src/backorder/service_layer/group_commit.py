@@ -6,11 +6,13 @@ thread takes every request waiting at that moment and handles them as one batch,
 throughput grows with the number of concurrent callers while a lone caller waits for
 nobody. Requests are handled in arrival order, so first come, first served still holds.
 
-Order intake uses it (`IntakeQueue`), and so do case evaluations from many workflows.
+Order intake uses it (`IntakeQueue`), and so do the evaluations of many case workflows
+(`workflows.runtime`), which await their answer without holding a thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -38,10 +40,22 @@ class _Ticket(Generic[Request, Answer]):
     request: Request
     done: threading.Event = field(default_factory=threading.Event)
     answer: Answer | Exception | None = None
+    on_settled: Callable[[Answer | Exception], object] | None = None
 
     def settle(self, answer: Answer | Exception) -> None:
         self.answer = answer
         self.done.set()
+        if self.on_settled is not None:
+            self.on_settled(answer)
+
+
+def _resolve(future: asyncio.Future[Answer], answer: Answer | Exception) -> None:
+    if future.done():  # the awaiting task was cancelled
+        return
+    if isinstance(answer, Exception):
+        future.set_exception(answer)
+    else:
+        future.set_result(answer)
 
 
 class GroupCommitter(Generic[Request, Answer]):
@@ -61,6 +75,25 @@ class GroupCommitter(Generic[Request, Answer]):
     def submit(self, request: Request) -> Answer:
         """Handle one request (batched with others); raises what its handling raised."""
         ticket: _Ticket[Request, Answer] = _Ticket(request)
+        self._enqueue(ticket)
+        ticket.done.wait()
+        if isinstance(ticket.answer, Exception):
+            raise ticket.answer
+        return ticket.answer  # type: ignore[return-value]
+
+    async def submit_async(self, request: Request) -> Answer:
+        """`submit` for coroutines: the event loop waits, no thread is held."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Answer] = loop.create_future()
+        self._enqueue(
+            _Ticket(
+                request,
+                on_settled=lambda answer: loop.call_soon_threadsafe(_resolve, future, answer),
+            )
+        )
+        return await future
+
+    def _enqueue(self, ticket: _Ticket[Request, Answer]) -> None:
         with self._ready:
             if self._closed:
                 raise RuntimeError(f"{self.name} is shut down")
@@ -69,10 +102,6 @@ class GroupCommitter(Generic[Request, Answer]):
                 self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
                 self._thread.start()
             self._ready.notify()
-        ticket.done.wait()
-        if isinstance(ticket.answer, Exception):
-            raise ticket.answer
-        return ticket.answer  # type: ignore[return-value]
 
     @property
     def waiting(self) -> int:

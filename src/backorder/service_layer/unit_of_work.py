@@ -20,12 +20,15 @@ from backorder.adapters import orm
 from backorder.adapters.db import writer
 from backorder.adapters.repositories.allocations import AllocationRepository
 from backorder.adapters.repositories.cases import CaseRepository, TaskRepository
+from backorder.adapters.repositories.finance import FinanceRepository
 from backorder.adapters.repositories.master import MasterDataRepository
+from backorder.adapters.repositories.notifications import NotificationRepository
 from backorder.adapters.repositories.orders import OrderRepository
 from backorder.adapters.repositories.platform import PlatformRepository
 from backorder.adapters.repositories.supply import SupplyRepository
 from backorder.domain.event_codec import event_payload
 from backorder.domain.events import Event
+from backorder.domain.finance import FiscalCalendar
 from backorder.service_layer.clock import Clock
 
 
@@ -39,6 +42,8 @@ class UnitOfWork(abc.ABC):
     platform: PlatformRepository
     cases: CaseRepository
     tasks: TaskRepository
+    finance: FinanceRepository
+    notifications: NotificationRepository
     clock: Clock
 
     def __init__(self) -> None:
@@ -105,11 +110,19 @@ def _outbox_row(event: Event, now: datetime) -> dict[str, Any]:
 class SqlUnitOfWork(UnitOfWork):
     """A unit of work on a database transaction (SQLite or PostgreSQL)."""
 
-    def __init__(self, engine: Engine, clock: Clock, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        *,
+        read_only: bool = False,
+        fiscal_calendar: FiscalCalendar | None = None,
+    ) -> None:
         super().__init__()
         self.engine = engine
         self.clock = clock
         self.read_only = read_only
+        self.fiscal_calendar = fiscal_calendar  # None: the shipped operations policy's
         self._connection: Connection | None = None
 
     def __enter__(self) -> Self:
@@ -120,12 +133,14 @@ class SqlUnitOfWork(UnitOfWork):
         self._connection.begin()
         connection = self._connection
         self.master = MasterDataRepository(connection)
-        self.orders = OrderRepository(connection)
+        self.finance = FinanceRepository(connection, self.fiscal_calendar)
+        self.orders = OrderRepository(connection, self.finance)
         self.supply = SupplyRepository(connection)
         self.allocations = AllocationRepository(connection)
         self.platform = PlatformRepository(connection)
         self.cases = CaseRepository(connection)
         self.tasks = TaskRepository(connection)
+        self.notifications = NotificationRepository(connection)
         return self
 
     def __exit__(

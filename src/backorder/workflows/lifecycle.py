@@ -1,6 +1,7 @@
 """The backorder case as a durable DBOS workflow.
 
-The workflow is a loop: evaluate the case (one step, one transaction), then wait for news
+The workflow is a loop: evaluate the case (one step; its transaction is shared with the
+other cases evaluated at that moment, see `group_commit`), then wait for news
 (`recv` on topic "case") at most until the case's next check is due. News is anything
 that may change the case: an allocation, a receipt, a supplier document, a shipment, a
 person's action, or a tick from the scheduler. The body holds no clock reads, no I/O and
@@ -10,13 +11,12 @@ idempotent (see `service_layer.handlers.cases.evaluate_case`).
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Any
 
 from dbos import DBOS, SetWorkflowID
 
-from backorder.service_layer.handlers.cases import CaseStep, evaluate_case
+from backorder.service_layer.handlers.cases import CaseLook
 from backorder.workflows import runtime
 
 TOPIC = "case"
@@ -26,20 +26,16 @@ MAX_WAIT_SECONDS = 3600.0
 MIN_WAIT_SECONDS = 1.0
 
 
-def _evaluate(case_id: str, reason: str) -> dict[str, Any]:
-    step: CaseStep = evaluate_case(runtime.context(), case_id, reason)
+@DBOS.step(retries_allowed=True, max_attempts=5, interval_seconds=0.5)
+async def evaluate_step(case_id: str, reason: str) -> dict[str, Any]:
+    """Evaluate the case now, in a transaction shared with the cases evaluated beside it."""
+    step = await runtime.evaluations().submit_async(CaseLook(case_id, reason))
     return {
         "state": step.state.value,
         "terminal": step.terminal,
         "next_check": step.next_check.isoformat() if step.next_check else None,
         "now": runtime.context().clock.now().isoformat(),
     }
-
-
-@DBOS.step(retries_allowed=True, max_attempts=5, interval_seconds=0.5)
-async def evaluate_step(case_id: str, reason: str) -> dict[str, Any]:
-    """Evaluate the case now (a transaction of its own, in a worker thread)."""
-    return await asyncio.to_thread(_evaluate, case_id, reason)
 
 
 def _wait_seconds(outcome: dict[str, Any]) -> float:

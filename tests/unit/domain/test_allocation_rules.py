@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
+import pytest
 
 from backorder.domain.allocation.engine import reallocate
 from backorder.domain.allocation.result import Flag
@@ -195,6 +196,20 @@ def test_pre_accepted_substitute_covers_the_shortage() -> None:
     outcome = world.allocate()
 
     assert (outcome.got(line), outcome.substituted(line), outcome.short(line)) == (2, 3, 0)
+
+
+@pytest.mark.parametrize("short", [1, 2, 3, 4])
+def test_a_substitute_covers_any_shortage_odd_or_even(short: int) -> None:
+    world = World()
+    world.item("BOLT-NEW")
+    world.item("BOLT", Substitute("BOLT-NEW", 1.0, requires_acceptance=False))
+    world.stock("BOLT", 2)
+    world.stock("BOLT-NEW", 10)
+    line = world.order(world.customer("A"), "BOLT", 2 + short)
+
+    outcome = world.allocate()
+
+    assert (outcome.got(line), outcome.substituted(line), outcome.short(line)) == (2, short, 0)
 
 
 def test_customer_who_wants_to_be_asked_gets_an_offer_not_a_substitute() -> None:

@@ -1,4 +1,8 @@
-"""Backorder cases, their history and the actions already carried out; exception tasks."""
+"""Backorder cases, their history, the actions already carried out, substitution answers.
+
+Exception tasks live in `tasks.py`; `TaskRepository` is re-exported here for the unit of
+work.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from backorder.adapters import orm
+from backorder.adapters.repositories.replenishment import ReplenishmentRepository
 from backorder.adapters.repositories.supply import value_chunks
+from backorder.adapters.repositories.tasks import TaskRepository as TaskRepository
 from backorder.domain.cases import CaseState, HeldSupply, LineFacts, SupplyStage
 
 
@@ -132,12 +137,27 @@ class CaseRepository:
         row = self.connection.execute(_CASE, {"case_id": case_id}).first()
         return _record(row) if row is not None else None
 
+    def skus_of(self, case_ids: Sequence[str]) -> dict[str, str]:
+        """The item of each case that exists, by case id."""
+        cases = orm.backorder_cases
+        found: dict[str, str] = {}
+        unique = sorted(set(case_ids))
+        for start in range(0, len(unique), 900):
+            chunk = unique[start : start + 900]
+            rows = self.connection.execute(
+                select(cases.c.case_id, cases.c.sku).where(cases.c.case_id.in_(chunk))
+            )
+            found.update({str(case_id): str(sku) for case_id, sku in rows})
+        return found
+
     def page(
         self,
         *,
         state: str | None = None,
         sku: str | None = None,
         customer: str | None = None,
+        opened_after: datetime | None = None,
+        opened_before: datetime | None = None,
         after: str | None = None,
         limit: int = 100,
     ) -> list[CaseRecord]:
@@ -150,10 +170,14 @@ class CaseRepository:
             clauses.append(cases.c.sku == sku)
         if customer:
             clauses.append(cases.c.customer == customer)
+        if opened_after is not None:
+            clauses.append(cases.c.opened_at >= opened_after)
+        if opened_before is not None:
+            clauses.append(cases.c.opened_at < opened_before)
         if after:
             clauses.append(cases.c.case_id > after)
         rows = self.connection.execute(
-            select(cases).where(and_(*clauses)).order_by(cases.c.case_id).limit(limit)
+            select(cases).where(*clauses).order_by(cases.c.case_id).limit(limit)
         )
         return [_record(r) for r in rows]
 
@@ -248,6 +272,9 @@ class CaseRepository:
             )
         ).first()
         open_quantity = 0 if line.status == "cancelled" else line.quantity - line.shipped_quantity
+        stock = ReplenishmentRepository(self.connection)
+        home = stock.home_location(case.line_id)
+        slipped = line.promise_date is not None and line.promise_date > line.requested_date
         return LineFacts(
             line_id=case.line_id,
             sku=line.sku,
@@ -262,6 +289,10 @@ class CaseRepository:
             substitute_offered=decision.offered_sku if decision is not None else None,
             released_to_warehouse=case.released_to_warehouse,
             notified_promise=case.notified_promise,
+            replenishment_pending=stock.case_waits_for_suggestion(case.case_id),
+            home_location=home,
+            # Only a late line can use it (an expedite): spare the queries otherwise.
+            free_elsewhere=stock.free_elsewhere(line.sku, home) if home and slipped else 0,
         )
 
     def record_state(
@@ -325,7 +356,7 @@ class CaseRepository:
             .where(orm.case_history.c.case_id == case_id)
             .order_by(orm.case_history.c.id)
         )
-        return [dict(r._mapping) for r in rows]
+        return [{**r._mapping, "at": aware(r.at)} for r in rows]
 
     def count_by_state(self) -> dict[str, int]:
         """Number of cases in each state."""
@@ -333,48 +364,41 @@ class CaseRepository:
         rows = self.connection.execute(select(cases.c.state, func.count()).group_by(cases.c.state))
         return {r[0]: int(r[1]) for r in rows}
 
+    def actions(self, case_id: str) -> list[dict[str, Any]]:
+        """The actions carried out for a case, in the order they were done."""
+        actions = orm.case_actions
+        rows = self.connection.execute(
+            select(actions.c.key, actions.c.kind, actions.c.done_at)
+            .where(actions.c.case_id == case_id)
+            .order_by(actions.c.done_at, actions.c.key)
+        )
+        return [{**r._mapping, "done_at": aware(r.done_at)} for r in rows]
 
-class TaskRepository:
-    """Exception tasks and their audit trail."""
+    def hold(self, case_id: str, on_hold: bool, reason: str | None, now: datetime) -> bool:
+        """Put a case on hold or release it; False when it already was in that condition."""
+        cases = orm.backorder_cases
+        result = self.connection.execute(
+            update(cases)
+            .where(cases.c.case_id == case_id, cases.c.on_hold == (not on_hold))
+            .values(on_hold=on_hold, hold_reason=reason, updated_at=now)
+        )
+        return bool(result.rowcount)
 
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-
-    def open(self, row: dict[str, Any]) -> int | None:
-        """Open a task unless one exists for the same cause and type; returns its id or None."""
-        tasks = orm.tasks
-        existing = self.connection.execute(
-            select(tasks.c.task_id).where(
-                tasks.c.cause == row["cause"], tasks.c.task_type == row["task_type"]
+    def offered_substitute(self, line_id: int) -> str | None:
+        """The substitute the latest allocation offered the line, if any."""
+        row = self.connection.execute(
+            select(orm.decision_records.c.offered_sku).where(
+                orm.decision_records.c.line_id == line_id
             )
         ).first()
-        if existing is not None:
-            return None
-        try:
-            with self.connection.begin_nested():
-                result = self.connection.execute(
-                    insert(tasks).values(**row).returning(tasks.c.task_id)
-                )
-                task_id = int(result.scalar_one())
-        except IntegrityError:
-            return None  # a concurrent opener won: the task exists once
-        self.event(task_id, row["opened_at"], "system", "opened", row.get("detail", ""))
-        return task_id
+        return row.offered_sku if row is not None else None
 
-    def event(self, task_id: int, at: datetime, actor: str, action: str, detail: str) -> None:
-        """Append to a task's audit trail."""
-        self.connection.execute(
-            insert(orm.task_events).values(
-                task_id=task_id, at=at, actor=actor, action=action, detail=detail
-            )
-        )
+    def substitution_answer(self, line_id: int) -> dict[str, Any] | None:
+        """The customer's recorded answer to a substitute offer for the line, or None."""
+        answers = orm.substitution_acceptances
+        row = self.connection.execute(select(answers).where(answers.c.line_id == line_id)).first()
+        return {**row._mapping, "decided_at": aware(row.decided_at)} if row is not None else None
 
-    def open_count_by_team(self, team: str) -> dict[str, int]:
-        """Open tasks per owner of a team (for assignment)."""
-        tasks = orm.tasks
-        rows = self.connection.execute(
-            select(tasks.c.owner, func.count())
-            .where(tasks.c.team == team, tasks.c.status != "resolved")
-            .group_by(tasks.c.owner)
-        )
-        return {r[0]: int(r[1]) for r in rows if r[0] is not None}
+    def record_substitution_answer(self, row: dict[str, Any]) -> None:
+        """Store the customer's answer (accepted or declined) for a line."""
+        self.connection.execute(insert(orm.substitution_acceptances).values(**row))

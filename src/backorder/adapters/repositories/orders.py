@@ -7,13 +7,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy import (
+    BigInteger,
     Connection,
     DateTime,
     String,
     and_,
+    any_,
     bindparam,
     case,
+    exists,
     func,
     insert,
     literal,
@@ -21,9 +25,11 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql
 
 from backorder.adapters import orm
 from backorder.adapters.bulk import drop_temporary, outcome_table
+from backorder.adapters.repositories.finance import FinanceRepository, PromiseMove
 from backorder.adapters.repositories.supply import value_chunks
 from backorder.domain.model import LineStatus, Order, OrderLine, PromiseChange
 
@@ -107,6 +113,9 @@ _SHIP_LINE = (
     )
 )
 _ADD_LINES = insert(orm.order_lines)
+_LINES_BY_ID = select(orm.order_lines).where(
+    orm.order_lines.c.line_id == any_(bindparam("ids", type_=postgresql.ARRAY(BigInteger)))
+)
 
 
 def _line(row: Any, history: Sequence[PromiseChange] = ()) -> OrderLine:
@@ -139,11 +148,90 @@ def _record(row: Any, history: Sequence[PromiseChange] = ()) -> LineRecord:
     )
 
 
+def _was_promised(lines: Any) -> Any:
+    # Only asked for lines without a date now: did they ever hold one (a date coming back
+    # shifts revenue in; a first promise is a booking)? CASE keeps the lookup to those.
+    history = orm.promise_history
+    ever = exists().where(history.c.line_id == lines.c.line_id, history.c.promise_date.is_not(None))
+    return case((lines.c.promise_date.is_(None), ever), else_=True).label("was_promised")
+
+
+def _move(row: Any, new_promise: date | None) -> PromiseMove:
+    return PromiseMove(
+        line_id=row.line_id,
+        order_id=row.order_id,
+        customer=row.customer,
+        open_quantity=row.quantity - row.shipped_quantity,
+        unit_price=row.unit_price,
+        old_promise=row.promise_date,
+        new_promise=new_promise,
+        was_promised=bool(row.was_promised),
+    )
+
+
+def _insert_pipelined(
+    connection: Connection, heads: list[dict[str, Any]], rows: list[dict[str, Any]]
+) -> list[int]:
+    """Orders and lines through psycopg's pipelined executemany; the line ids, in order.
+
+    A multi-row VALUES statement of thousands of parameters costs more to build and parse
+    than to run; one prepared single-row statement sent N times in a pipeline does not.
+    """
+    raw: Any = connection.connection.dbapi_connection
+    cursor: psycopg.Cursor[Any] = raw.cursor()
+    names = list(heads[0])
+    cursor.executemany(
+        f"INSERT INTO orders ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))})",
+        [tuple(h[n] for n in names) for h in heads],
+    )
+    names = list(rows[0])
+    cursor.executemany(
+        f"INSERT INTO order_lines ({', '.join(names)}) "
+        f"VALUES ({', '.join(['%s'] * len(names))}) RETURNING line_id",
+        [tuple(r[n] for n in names) for r in rows],
+        returning=True,
+    )
+    ids = []
+    while True:
+        row = cursor.fetchone()
+        assert row is not None
+        ids.append(int(row[0]))
+        if not cursor.nextset():
+            return ids
+
+
+def _line_rows(order: Order, now: datetime) -> list[dict[str, Any]]:
+    """The `order_lines` rows of a new order, numbered from 1."""
+    return [
+        {
+            "order_id": order.order_id,
+            "line_number": number,
+            "customer": order.customer,
+            "sku": line.sku,
+            "quantity": line.quantity,
+            "shipped_quantity": line.shipped_quantity,
+            "requested_date": line.requested_date,
+            "unit_price": line.unit_price,
+            "unit_cost": line.unit_cost,
+            "ship_from": line.ship_from,
+            "order_type": line.order_type,
+            "ordered_at": order.ordered_at,
+            "status": LineStatus.OPEN.value,
+            "allocated_quantity": 0,
+            "backordered_quantity": 0,
+            "updated_at": now,
+        }
+        for number, line in enumerate(order.lines, start=1)
+    ]
+
+
 class OrderRepository:
     """Reads and writes orders on one connection (inside the unit of work)."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, finance: FinanceRepository | None = None) -> None:
         self.connection = connection
+        # Every promise change records the revenue it shifts between fiscal periods.
+        self.finance = finance or FinanceRepository(connection)
 
     def order_exists(self, order_id: str) -> bool:
         """True when an order with this id was placed."""
@@ -183,29 +271,54 @@ class OrderRepository:
                 "ordered_at": order.ordered_at,
             },
         )
-        rows = [
-            {
-                "order_id": order.order_id,
-                "line_number": number,
-                "customer": order.customer,
-                "sku": line.sku,
-                "quantity": line.quantity,
-                "shipped_quantity": line.shipped_quantity,
-                "requested_date": line.requested_date,
-                "unit_price": line.unit_price,
-                "unit_cost": line.unit_cost,
-                "ship_from": line.ship_from,
-                "order_type": line.order_type,
-                "ordered_at": order.ordered_at,
-                "status": LineStatus.OPEN.value,
-                "updated_at": now,
-            }
-            for number, line in enumerate(order.lines, start=1)
-        ]
         result = self.connection.execute(
-            _ADD_LINES.returning(orm.order_lines.c.line_id, sort_by_parameter_order=True), rows
+            _ADD_LINES.returning(orm.order_lines.c.line_id, sort_by_parameter_order=True),
+            _line_rows(order, now),
         )
         return [int(i) for i in result.scalars()]
+
+    def add_orders(self, orders: Sequence[Order], now: datetime) -> list[list[int]]:
+        """Store many orders and their lines in two round trips; the line ids of each order."""
+        if not orders:
+            return []
+        heads = [
+            {"order_id": o.order_id, "customer": o.customer, "ordered_at": o.ordered_at}
+            for o in orders
+        ]
+        rows = [row for order in orders for row in _line_rows(order, now)]
+        if self.connection.dialect.name == "postgresql":
+            ids = _insert_pipelined(self.connection, heads, rows)
+        else:
+            self.connection.execute(_ADD_ORDER, heads)
+            result = self.connection.execute(
+                _ADD_LINES.returning(orm.order_lines.c.line_id, sort_by_parameter_order=True),
+                rows,
+            )
+            ids = [int(i) for i in result.scalars()]
+        per_order, start = [], 0
+        for order in orders:
+            per_order.append(ids[start : start + len(order.lines)])
+            start += len(order.lines)
+        return per_order
+
+    def lines_by_id(self, line_ids: Sequence[int]) -> dict[int, LineRecord]:
+        """Lines by id (unknown ids are left out).
+
+        PostgreSQL gets the ids as one array (`= ANY(...)`): a short statement that is
+        prepared once, where thousands of `IN` parameters cost more to parse than to run.
+        """
+        if not line_ids:
+            return {}
+        lines = orm.order_lines
+        if self.connection.dialect.name == "postgresql":
+            rows = self.connection.execute(_LINES_BY_ID, {"ids": [int(i) for i in line_ids]})
+            return {row.line_id: _record(row) for row in rows}
+        found: dict[int, LineRecord] = {}
+        for start in range(0, len(line_ids), 900):
+            chunk = list(line_ids[start : start + 900])
+            rows = self.connection.execute(select(lines).where(lines.c.line_id.in_(chunk)))
+            found.update({row.line_id: _record(row) for row in rows})
+        return found
 
     def get_line(self, line_id: int, *, with_history: bool = False) -> LineRecord | None:
         """One line, or None."""
@@ -253,10 +366,19 @@ class OrderRepository:
         reason: str,
     ) -> date | None:
         """Store a line's allocation outcome; returns the previous promise date."""
+        lines = orm.order_lines
         row = self.connection.execute(
-            select(orm.order_lines.c.promise_date, orm.order_lines.c.backordered_since).where(
-                orm.order_lines.c.line_id == line_id
-            )
+            select(
+                lines.c.line_id,
+                lines.c.order_id,
+                lines.c.customer,
+                lines.c.quantity,
+                lines.c.shipped_quantity,
+                lines.c.unit_price,
+                lines.c.promise_date,
+                lines.c.backordered_since,
+                _was_promised(lines),
+            ).where(lines.c.line_id == line_id)
         ).one()
         since = row.backordered_since if backordered else None
         if backordered and since is None:
@@ -283,6 +405,7 @@ class OrderRepository:
                     reason=reason,
                 )
             )
+            self.finance.record_promise_moves([_move(row, promise_date)], now=now, reason=reason)
         old: date | None = row.promise_date
         return old
 
@@ -312,10 +435,21 @@ class OrderRepository:
                 lines.c.backordered_quantity,
                 table.c.backordered,
                 table.c.allocated,
+                lines.c.order_id,
+                lines.c.customer,
+                lines.c.quantity,
+                lines.c.shipped_quantity,
+                lines.c.unit_price,
+                _was_promised(lines),
             )
             .join(lines, lines.c.line_id == table.c.line_id)
             .where(promise_moved | backorder_flipped)
         ).all()
+        self.finance.record_promise_moves(
+            [_move(r, r.new_promise) for r in changed if r.promise_date != r.new_promise],
+            now=now,
+            reason=reason,
+        )
         self.connection.execute(
             insert(orm.promise_history).from_select(
                 ["line_id", "at", "old_promise_date", "promise_date", "reason"],
@@ -441,10 +575,16 @@ class OrderRepository:
                     lines.c.allocated_quantity,
                     lines.c.backordered_quantity,
                     lines.c.backordered_since,
+                    lines.c.order_id,
+                    lines.c.customer,
+                    lines.c.quantity,
+                    lines.c.shipped_quantity,
+                    lines.c.unit_price,
+                    _was_promised(lines),
                 ).where(lines.c.line_id.in_(ids))
             )
         }
-        updates, history, changes = [], [], []
+        updates, history, changes, moves = [], [], [], []
         for line_id, status, allocated, backordered, promise in outcomes:
             row = current[line_id]
             if (row.status, row.allocated_quantity, row.backordered_quantity, row.promise_date) == (
@@ -476,6 +616,7 @@ class OrderRepository:
                         "reason": reason,
                     }
                 )
+                moves.append(_move(row, promise))
             if row.promise_date != promise or (row.backordered_quantity > 0) != (backordered > 0):
                 changes.append(
                     OutcomeChange(
@@ -493,6 +634,7 @@ class OrderRepository:
             self.connection.execute(_SET_OUTCOME, updates)
         if history:
             self.connection.execute(insert(orm.promise_history), history)
+            self.finance.record_promise_moves(moves, now=now, reason=reason)
         return changes
 
     def set_quantity(self, line_id: int, quantity: int, now: datetime) -> None:

@@ -53,6 +53,16 @@ _SHIPPED = (
         updated_at=bindparam("v_updated_at"),
     )
 )
+_REJECTED = (
+    update(_pol)
+    .where(_pol.c.source_id == bindparam("k_source_id"))
+    .values(
+        confirmation=ConfirmationState.REJECTED.value,
+        # What was received stays; nothing more is coming.
+        quantity=_pol.c.received_quantity,
+        updated_at=bindparam("v_updated_at"),
+    )
+)
 _RECEIVED = (
     update(_pol)
     .where(_pol.c.source_id == bindparam("k_source_id"))
@@ -305,6 +315,21 @@ class SupplyRepository:
             _SHIPPED,
             {"k_source_id": source_id, "v_expected_date": expected_date, "v_updated_at": now},
         )
+
+    def mark_shipped_many(self, shipped: Sequence[tuple[str, date]], now: datetime) -> None:
+        """Record many ship notices at once: (source id, expected date) pairs."""
+        if shipped:
+            self.connection.execute(
+                _SHIPPED,
+                [
+                    {"k_source_id": source_id, "v_expected_date": expected, "v_updated_at": now}
+                    for source_id, expected in shipped
+                ],
+            )
+
+    def reject(self, source_id: str, now: datetime) -> None:
+        """Record a supplier's rejection: the units not yet received will not come."""
+        self.connection.execute(_REJECTED, {"k_source_id": source_id, "v_updated_at": now})
 
     def add_received(self, source_id: str, quantity: int, now: datetime) -> None:
         """Count received units against the line."""

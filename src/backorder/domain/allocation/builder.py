@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 import numpy as np
 
+from backorder.domain.allocation.pinned import Pins
 from backorder.domain.allocation.problem import (
     NO_DAY,
     AllocationProblem,
@@ -73,6 +74,7 @@ class BuiltProblem:
 
     problem: AllocationProblem
     source_ids: tuple[str, ...]  # domain source id per supply row
+    pins: Pins = field(default_factory=Pins.empty)  # forced allocations, kept by every run
 
     def source_id_of(self, row: int) -> str:
         """Domain id of the supply source at `row`."""

@@ -326,7 +326,7 @@ class Run:
         remaining[demand.substitution == SUBSTITUTION_NEVER] = 0
         count = np.diff(catalog.sub_start)
         for k in range(policy.substitution.max_substitutes):
-            lines = np.flatnonzero(remaining & (count[demand.item] > k))
+            lines = np.flatnonzero((remaining > 0) & (count[demand.item] > k))
             if not len(lines):
                 break
             slot = catalog.sub_start[demand.item[lines]] + k

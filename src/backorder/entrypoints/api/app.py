@@ -10,7 +10,18 @@ from fastapi import FastAPI
 from backorder import __version__
 from backorder.bootstrap import Application
 from backorder.entrypoints.api import problems
-from backorder.entrypoints.api.routes import allocation, master, orders, supply
+from backorder.entrypoints.api.routes import (
+    allocation,
+    cases,
+    events,
+    finance,
+    master,
+    orders,
+    replenishment,
+    supply,
+    tasks,
+    warehouse,
+)
 from backorder.service_layer.group_commit import IntakeQueue
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -32,8 +43,10 @@ def create_app(application: Application, lifespan: Lifespan | None = None) -> Fa
     app.state.application = application
     app.state.intake = IntakeQueue(application.context)
     problems.install(app)
-    for module in (master, orders, supply, allocation):
+    routers = (master, orders, supply, allocation, replenishment, warehouse, finance, events)
+    for module in (*routers, cases, tasks):
         app.include_router(module.router, prefix="/v1")
+    events.install(app)  # GET /metrics
 
     @app.get("/v1/health", tags=["operations"])
     def health() -> dict[str, str]:

@@ -5,6 +5,7 @@ import typer
 from backorder.entrypoints.cli.bench import bench_app
 from backorder.entrypoints.cli.demo import demo
 from backorder.entrypoints.cli.imports import import_app
+from backorder.entrypoints.cli.relay import relay
 from backorder.entrypoints.cli.service import allocate, explain, keys_app, serve
 from backorder.entrypoints.cli.worker import worker
 
@@ -16,6 +17,7 @@ app = typer.Typer(
 )
 app.command("serve")(serve)
 app.command("worker")(worker)
+app.command("relay")(relay)
 app.command("demo")(demo)
 app.command("allocate")(allocate)
 app.command("explain")(explain)

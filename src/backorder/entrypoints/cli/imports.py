@@ -30,6 +30,7 @@ from backorder.adapters.csv_import import SPECS, FileError, ImportReport
 from backorder.adapters.csv_import.report import error_record
 from backorder.bootstrap import bootstrap
 from backorder.config import Settings
+from backorder.entrypoints.cli.edi import import_edi_file
 from backorder.logging import configure_logging
 from backorder.service_layer.handlers.imports import BATCH_ROWS, KINDS, import_file
 
@@ -203,3 +204,4 @@ def _help(kind: str) -> str:
 
 for _kind in KINDS:
     import_app.command(_kind, help=_help(_kind))(_command(_kind))
+import_app.command("edi")(import_edi_file)

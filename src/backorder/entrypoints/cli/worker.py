@@ -12,8 +12,7 @@ import typer
 from backorder.bootstrap import bootstrap
 from backorder.config import Settings
 from backorder.logging import configure_logging
-from backorder.workflows import runtime
-from backorder.workflows.dispatcher import Dispatcher
+from backorder.workflows.background import BackgroundServices
 
 log = structlog.get_logger(__name__)
 
@@ -33,17 +32,13 @@ def worker(
             "worker_on_sqlite",
             note="SQLite allows one workflow process: run the API with BACKORDER_WORKFLOWS=false",
         )
-    runtime.start(application)
-    dispatcher = Dispatcher(application.context, interval=interval) if dispatch else None
-    if dispatcher is not None:
-        dispatcher.start()
+    background = BackgroundServices(application, dispatch=dispatch, dispatch_interval=interval)
+    background.start()
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
     log.info("worker_started", dispatch=dispatch)
     typer.echo("backorder worker running (Ctrl-C to stop)", err=True)
     stopped.wait()
-    if dispatcher is not None:
-        dispatcher.stop()
-    runtime.stop()
+    background.stop()
     application.close()

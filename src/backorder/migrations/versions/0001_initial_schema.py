@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 00:49:47.686891
+Create Date: 2026-11-28 01:35:27.116918
 """
 
 from __future__ import annotations
@@ -214,6 +214,68 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "expedite_costs",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("line_id", sa.BigInteger(), nullable=False),
+        sa.Column("case_id", sa.String(length=40), nullable=True),
+        sa.Column("cost", sa.Float(), nullable=False),
+        sa.Column("reason", sa.String(length=400), nullable=False),
+        sa.Column("approved_by", sa.String(length=160), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("period", sa.String(length=16), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_expedite_costs")),
+    )
+    with op.batch_alter_table("expedite_costs", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_expedite_costs_line_id"), ["line_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_expedite_costs_period"), ["period"], unique=False)
+
+    op.create_table(
+        "expedite_proposals",
+        sa.Column(
+            "proposal_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("line_id", sa.BigInteger(), nullable=False),
+        sa.Column("case_id", sa.String(length=40), nullable=True),
+        sa.Column("sku", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=24), nullable=False),
+        sa.Column("source_id", sa.String(length=96), nullable=True),
+        sa.Column("origin", sa.String(length=32), nullable=True),
+        sa.Column("destination", sa.String(length=32), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("cost", sa.Float(), nullable=False),
+        sa.Column("current_promise", sa.Date(), nullable=False),
+        sa.Column("new_date", sa.Date(), nullable=False),
+        sa.Column("new_promise", sa.Date(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_by", sa.String(length=160), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decision_note", sa.String(length=400), nullable=True),
+        sa.Column("transfer_number", sa.String(length=64), nullable=True),
+        sa.PrimaryKeyConstraint("proposal_id", name=op.f("pk_expedite_proposals")),
+    )
+    with op.batch_alter_table("expedite_proposals", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_expedite_proposals_line_id"), ["line_id"], unique=False
+        )
+        batch_op.create_index(
+            "uq_expedite_proposals_open",
+            ["line_id"],
+            unique=True,
+            postgresql_where=sa.text("status = 'proposed'"),
+            sqlite_where=sa.text("status = 'proposed'"),
+        )
+
+    op.create_table(
         "idempotency_keys",
         sa.Column("key", sa.String(length=200), nullable=False),
         sa.Column("actor", sa.String(length=160), nullable=False),
@@ -262,6 +324,46 @@ def upgrade() -> None:
         sa.UniqueConstraint("code", name=op.f("uq_locations_code")),
     )
     op.create_table(
+        "notifications",
+        sa.Column(
+            "notification_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("customer", sa.String(length=64), nullable=False),
+        sa.Column("order_id", sa.String(length=64), nullable=False),
+        sa.Column("line_id", sa.BigInteger(), nullable=False),
+        sa.Column("case_id", sa.String(length=40), nullable=True),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("recipient", sa.String(length=320), nullable=True),
+        sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("html", sa.Text(), nullable=False),
+        sa.Column("old_promise", sa.Date(), nullable=True),
+        sa.Column("new_promise", sa.Date(), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("reason", sa.String(length=400), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("dedupe_key", sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint("notification_id", name=op.f("pk_notifications")),
+        sa.UniqueConstraint("dedupe_key", name=op.f("uq_notifications_dedupe_key")),
+    )
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.create_index("ix_notifications_line", ["line_id"], unique=False)
+        batch_op.create_index(
+            "ix_notifications_order_created", ["order_id", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_notifications_status_due", ["status", "next_attempt_at"], unique=False
+        )
+
+    op.create_table(
         "outbox",
         sa.Column(
             "position",
@@ -292,6 +394,40 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_outbox_consumers")),
     )
+    op.create_table(
+        "pick_requests",
+        sa.Column(
+            "pick_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("line_id", sa.BigInteger(), nullable=False),
+        sa.Column("case_id", sa.String(length=40), nullable=True),
+        sa.Column("sku", sa.String(length=64), nullable=False),
+        sa.Column("location", sa.String(length=32), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("picked_quantity", sa.Integer(), nullable=True),
+        sa.Column("priority", sa.Integer(), nullable=False),
+        sa.Column("rank", sa.Integer(), nullable=True),
+        sa.Column("promise_date", sa.Date(), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("confirmed_by", sa.String(length=160), nullable=True),
+        sa.PrimaryKeyConstraint("pick_id", name=op.f("pk_pick_requests")),
+    )
+    with op.batch_alter_table("pick_requests", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_pick_requests_line_id"), ["line_id"], unique=False)
+        batch_op.create_index("ix_pick_requests_queue", ["location", "status"], unique=False)
+        batch_op.create_index(
+            "uq_pick_requests_open",
+            ["line_id", "location", "sku"],
+            unique=True,
+            postgresql_where=sa.text("status = 'open'"),
+            sqlite_where=sa.text("status = 'open'"),
+        )
+
     op.create_table(
         "policies",
         sa.Column("name", sa.String(length=120), nullable=False),
@@ -328,6 +464,84 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("po_number", name=op.f("pk_purchase_orders")),
     )
     op.create_table(
+        "purchase_suggestion_cases",
+        sa.Column("suggestion_id", sa.BigInteger(), nullable=False),
+        sa.Column("case_id", sa.String(length=40), nullable=False),
+        sa.Column("line_id", sa.BigInteger(), nullable=False),
+        sa.Column("short_quantity", sa.Integer(), nullable=False),
+        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "suggestion_id", "case_id", name=op.f("pk_purchase_suggestion_cases")
+        ),
+    )
+    with op.batch_alter_table("purchase_suggestion_cases", schema=None) as batch_op:
+        batch_op.create_index("ix_purchase_suggestion_cases_case", ["case_id"], unique=False)
+
+    op.create_table(
+        "purchase_suggestions",
+        sa.Column(
+            "suggestion_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("sku", sa.String(length=64), nullable=False),
+        sa.Column("location", sa.String(length=32), nullable=False),
+        sa.Column("origin", sa.String(length=32), nullable=True),
+        sa.Column("supplier", sa.String(length=64), nullable=True),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("unit_cost", sa.Float(), nullable=False),
+        sa.Column("value", sa.Float(), nullable=False),
+        sa.Column("expected_date", sa.Date(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_by", sa.String(length=160), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decision_note", sa.String(length=400), nullable=True),
+        sa.Column("po_number", sa.String(length=64), nullable=True),
+        sa.PrimaryKeyConstraint("suggestion_id", name=op.f("pk_purchase_suggestions")),
+    )
+    with op.batch_alter_table("purchase_suggestions", schema=None) as batch_op:
+        batch_op.create_index("ix_purchase_suggestions_status", ["status"], unique=False)
+        batch_op.create_index(
+            "uq_purchase_suggestions_open",
+            ["sku", "location", "kind"],
+            unique=True,
+            postgresql_where=sa.text("status = 'suggested'"),
+            sqlite_where=sa.text("status = 'suggested'"),
+        )
+
+    op.create_table(
+        "revenue_shifts",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("line_id", sa.BigInteger(), nullable=False),
+        sa.Column("order_id", sa.String(length=64), nullable=False),
+        sa.Column("customer", sa.String(length=64), nullable=False),
+        sa.Column("from_period", sa.String(length=16), nullable=True),
+        sa.Column("to_period", sa.String(length=16), nullable=True),
+        sa.Column("from_promise", sa.Date(), nullable=True),
+        sa.Column("to_promise", sa.Date(), nullable=True),
+        sa.Column("open_quantity", sa.Integer(), nullable=False),
+        sa.Column("unit_price", sa.Float(), nullable=False),
+        sa.Column("value", sa.Float(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("reason", sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_revenue_shifts")),
+    )
+    with op.batch_alter_table("revenue_shifts", schema=None) as batch_op:
+        batch_op.create_index("ix_revenue_shifts_from_period", ["from_period"], unique=False)
+        batch_op.create_index(batch_op.f("ix_revenue_shifts_line_id"), ["line_id"], unique=False)
+        batch_op.create_index("ix_revenue_shifts_to_period", ["to_period"], unique=False)
+
+    op.create_table(
         "shipments",
         sa.Column(
             "id",
@@ -348,6 +562,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_shipments_line_id"), ["line_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_shipments_shipped_on"), ["shipped_on"], unique=False)
 
+    op.create_table(
+        "substitution_acceptances",
+        sa.Column("line_id", sa.BigInteger(), nullable=False),
+        sa.Column("case_id", sa.String(length=40), nullable=False),
+        sa.Column("substitute_sku", sa.String(length=64), nullable=False),
+        sa.Column("decision", sa.String(length=16), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=160), nullable=False),
+        sa.Column("note", sa.String(length=400), nullable=False),
+        sa.PrimaryKeyConstraint("line_id", name=op.f("pk_substitution_acceptances")),
+    )
     op.create_table(
         "supplier_inventory_advice",
         sa.Column("sender_id", sa.String(length=32), nullable=False),
@@ -398,6 +623,26 @@ def upgrade() -> None:
         sa.Column("match_status", sa.String(length=24), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("sender_id", "invoice_number", name=op.f("pk_supplier_invoices")),
+    )
+    op.create_table(
+        "supplier_reminders",
+        sa.Column(
+            "reminder_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("source_id", sa.String(length=96), nullable=False),
+        sa.Column("po_number", sa.String(length=64), nullable=False),
+        sa.Column("line_number", sa.Integer(), nullable=False),
+        sa.Column("supplier", sa.String(length=64), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=True),
+        sa.Column("case_id", sa.String(length=40), nullable=True),
+        sa.Column("days_overdue", sa.Integer(), nullable=False),
+        sa.Column("reminded_on", sa.Date(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("reminder_id", name=op.f("pk_supplier_reminders")),
+        sa.UniqueConstraint("source_id", "reminded_on", name="uq_supplier_reminders_line_day"),
     )
     op.create_table(
         "suppliers",
@@ -457,6 +702,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("cause", "task_type", name="uq_tasks_cause_type"),
     )
     with op.batch_alter_table("tasks", schema=None) as batch_op:
+        batch_op.create_index("ix_tasks_case_id", ["case_id"], unique=False)
+        batch_op.create_index("ix_tasks_due_at", ["due_at"], unique=False)
         batch_op.create_index("ix_tasks_team_status", ["team", "status"], unique=False)
 
     op.create_table(
@@ -688,6 +935,8 @@ def downgrade() -> None:
     op.drop_table("webhook_subscriptions")
     with op.batch_alter_table("tasks", schema=None) as batch_op:
         batch_op.drop_index("ix_tasks_team_status")
+        batch_op.drop_index("ix_tasks_due_at")
+        batch_op.drop_index("ix_tasks_case_id")
 
     op.drop_table("tasks")
     with op.batch_alter_table("task_events", schema=None) as batch_op:
@@ -695,29 +944,80 @@ def downgrade() -> None:
 
     op.drop_table("task_events")
     op.drop_table("suppliers")
+    op.drop_table("supplier_reminders")
     op.drop_table("supplier_invoices")
     with op.batch_alter_table("supplier_invoice_lines", schema=None) as batch_op:
         batch_op.drop_index("ix_supplier_invoice_lines_source")
 
     op.drop_table("supplier_invoice_lines")
     op.drop_table("supplier_inventory_advice")
+    op.drop_table("substitution_acceptances")
     with op.batch_alter_table("shipments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_shipments_shipped_on"))
         batch_op.drop_index(batch_op.f("ix_shipments_line_id"))
 
     op.drop_table("shipments")
+    with op.batch_alter_table("revenue_shifts", schema=None) as batch_op:
+        batch_op.drop_index("ix_revenue_shifts_to_period")
+        batch_op.drop_index(batch_op.f("ix_revenue_shifts_line_id"))
+        batch_op.drop_index("ix_revenue_shifts_from_period")
+
+    op.drop_table("revenue_shifts")
+    with op.batch_alter_table("purchase_suggestions", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_purchase_suggestions_open",
+            postgresql_where=sa.text("status = 'suggested'"),
+            sqlite_where=sa.text("status = 'suggested'"),
+        )
+        batch_op.drop_index("ix_purchase_suggestions_status")
+
+    op.drop_table("purchase_suggestions")
+    with op.batch_alter_table("purchase_suggestion_cases", schema=None) as batch_op:
+        batch_op.drop_index("ix_purchase_suggestion_cases_case")
+
+    op.drop_table("purchase_suggestion_cases")
     op.drop_table("purchase_orders")
     with op.batch_alter_table("promise_history", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_promise_history_line_id"))
 
     op.drop_table("promise_history")
     op.drop_table("policies")
+    with op.batch_alter_table("pick_requests", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_pick_requests_open",
+            postgresql_where=sa.text("status = 'open'"),
+            sqlite_where=sa.text("status = 'open'"),
+        )
+        batch_op.drop_index("ix_pick_requests_queue")
+        batch_op.drop_index(batch_op.f("ix_pick_requests_line_id"))
+
+    op.drop_table("pick_requests")
     op.drop_table("outbox_consumers")
     op.drop_table("outbox")
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_index("ix_notifications_status_due")
+        batch_op.drop_index("ix_notifications_order_created")
+        batch_op.drop_index("ix_notifications_line")
+
+    op.drop_table("notifications")
     op.drop_table("locations")
     op.drop_table("items")
     op.drop_table("inbound_messages")
     op.drop_table("idempotency_keys")
+    with op.batch_alter_table("expedite_proposals", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_expedite_proposals_open",
+            postgresql_where=sa.text("status = 'proposed'"),
+            sqlite_where=sa.text("status = 'proposed'"),
+        )
+        batch_op.drop_index(batch_op.f("ix_expedite_proposals_line_id"))
+
+    op.drop_table("expedite_proposals")
+    with op.batch_alter_table("expedite_costs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_expedite_costs_period"))
+        batch_op.drop_index(batch_op.f("ix_expedite_costs_line_id"))
+
+    op.drop_table("expedite_costs")
     with op.batch_alter_table("edi_outbound_documents", schema=None) as batch_op:
         batch_op.drop_index("ix_edi_outbound_documents_reference")
 

@@ -17,14 +17,13 @@ from backorder.adapters.repositories.allocations import StoredDecision
 from backorder.adapters.repositories.orders import OutcomeChange
 from backorder.domain import events
 from backorder.domain.allocation.builder import BuiltProblem
-from backorder.domain.allocation.engine import allocate
-from backorder.domain.allocation.optimal import objective_of, optimise
 from backorder.domain.allocation.policy import Policy
 from backorder.domain.allocation.problem import day_to_date
 from backorder.domain.allocation.result import AllocationResult, Phase
 from backorder.domain.model import LineStatus
 from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.errors import InvalidInputError, NotFoundError
+from backorder.service_layer.handlers.pinning import pinned_rows, solve
 from backorder.service_layer.unit_of_work import UnitOfWork
 
 SOLVERS = ("priority", "optimal")
@@ -209,20 +208,13 @@ def apply_result(
     run_id: str,
 ) -> dict[str, Any]:
     """Allocate `built` and replace the stored allocations and decisions of its lines."""
-    summary: dict[str, Any]
-    if solver == "optimal":
-        solved = optimise(built.problem, policy)
-        result = solved.result
-        summary = result.summary() | {
-            "objective": solved.objective,
-            "priority_objective": solved.priority_objective,
-        }
-    else:
-        result = allocate(built.problem, policy)
-        summary = result.summary() | {"objective": objective_of(result)}
+    solved = solve(built, policy, solver)
+    result, summary = solved.result, solved.summary
     line_ids = built.problem.demand.line_id.tolist()
     uow.allocations.release_lines(line_ids)
-    uow.allocations.add_rows(_allocation_rows(built, result, run_id))
+    uow.allocations.add_rows(
+        pinned_rows(built, solved.pins) + _allocation_rows(built, result, run_id)
+    )
     uow.allocations.save_decisions(_decisions(built, result, run_id, uow))
     quantity = built.problem.demand.quantity
     covered = result.allocated + result.substituted

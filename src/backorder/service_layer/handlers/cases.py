@@ -59,33 +59,61 @@ def open_cases(uow: UnitOfWork, lines: Sequence[tuple[int, str, str]]) -> list[s
     return created
 
 
+@dataclass(frozen=True)
+class CaseLook:
+    """A request to evaluate a case now, and why."""
+
+    case_id: str
+    reason: str = "re-evaluated"
+
+
 def evaluate_case(ctx: ServiceContext, case_id: str, reason: str = "re-evaluated") -> CaseStep:
     """Look at a case now: record its state, carry out due actions, plan the next look."""
+    return evaluate_cases(ctx, [CaseLook(case_id, reason)])[0]
+
+
+def evaluate_cases(ctx: ServiceContext, looks: Sequence[CaseLook]) -> list[CaseStep]:
+    """Evaluate cases one after another in one transaction; a step per look, in order.
+
+    The workflows of many cases share one transaction this way (see `group_commit`): a
+    surge of thousands of cases costs a few commits, not thousands. The items of every
+    case are locked up front, in SKU order, as any other writer locks them.
+    """
+    # Every feature's executors register on import: a direct call (CLI, tests) then finds
+    # the same registry the workflow runtime does.
+    from backorder.service_layer.handlers import case_executors  # noqa: F401
+
     with ctx.unit_of_work() as uow:
-        case = uow.cases.get(case_id)
-        if case is None:
-            raise NotFoundError(f"case {case_id} does not exist")
-        if case.state.terminal:
-            return CaseStep(case_id, case.state, None)
-        lock_substitution_groups(uow, [case.sku])
-        now = uow.clock.now()
-        facts = uow.cases.facts(case, uow.today)
-        outcome = evaluate(
-            facts, case.state, case.opened_at, now, ctx.operations.timeouts.case_timeouts()
-        )
-        if uow.cases.record_state(
-            case, outcome.state, reason=reason, now=now, next_check=outcome.next_check
-        ):
-            uow.record(
-                events.CaseStateChanged(
-                    case_id, case.line_id, case.state.value, outcome.state.value, reason
-                )
-            )
-        for action in outcome.actions:
-            if uow.cases.mark_action(case_id, action.key, action.kind.value, now):
-                EXECUTORS[action.kind](uow, ctx, case, facts, action)
+        skus = uow.cases.skus_of([look.case_id for look in looks])
+        for look in looks:
+            if look.case_id not in skus:
+                raise NotFoundError(f"case {look.case_id} does not exist")
+        lock_substitution_groups(uow, set(skus.values()))
+        steps = [_evaluate(uow, ctx, look) for look in looks]
         uow.commit()
-    return CaseStep(case_id, outcome.state, outcome.next_check)
+    return steps
+
+
+def _evaluate(uow: UnitOfWork, ctx: ServiceContext, look: CaseLook) -> CaseStep:
+    case = uow.cases.get(look.case_id)
+    assert case is not None  # checked by the caller, under the same transaction
+    if case.state.terminal:
+        return CaseStep(case.case_id, case.state, None)
+    now = uow.clock.now()
+    facts = uow.cases.facts(case, uow.today)
+    outcome = evaluate(facts, case.state, case.opened_at, now, ctx.operations.case_timeouts())
+    if uow.cases.record_state(
+        case, outcome.state, reason=look.reason, now=now, next_check=outcome.next_check
+    ):
+        uow.record(
+            events.CaseStateChanged(
+                case.case_id, case.line_id, case.state.value, outcome.state.value, look.reason
+            )
+        )
+    for action in outcome.actions:
+        if uow.cases.mark_action(case.case_id, action.key, action.kind.value, now):
+            EXECUTORS[action.kind](uow, ctx, case, facts, action)
+    return CaseStep(case.case_id, outcome.state, outcome.next_check)
 
 
 # -- executors: what each action does ---------------------------------------------------

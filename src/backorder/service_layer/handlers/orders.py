@@ -89,8 +89,9 @@ def accept_orders(ctx: ServiceContext, intakes: Sequence[OrderIntake]) -> list[P
         regions = {loc.code: loc.region for loc in locations}
         codes = [loc.code for loc in locations]
         stored: list[tuple[OrderLine, str]] = []
-        for order in orders:
-            line_ids = uow.orders.add_order(order, uow.clock.now())
+        # One round trip for all orders, one for all lines: a batch costs what one order does.
+        stored_ids = uow.orders.add_orders(orders, uow.clock.now())
+        for order, line_ids in zip(orders, stored_ids, strict=True):
             for line, line_id in zip(order.lines, line_ids, strict=True):
                 placed = dataclasses.replace(
                     line, line_id=line_id, order_id=order.order_id, customer=order.customer
@@ -182,28 +183,42 @@ def _refusal(record: LineRecord | None, change: LineChange) -> DomainError | Non
 
 
 def change_lines(
-    ctx: ServiceContext, changes: Sequence[LineChange], actor: str
+    ctx: ServiceContext,
+    changes: Sequence[LineChange],
+    actor: str,
+    *,
+    reallocate: bool = True,
 ) -> list[ChangeOutcome]:
     """Cancel lines or change their quantities in one transaction, then reallocate.
 
     A change that cannot be made (unknown line, already shipped or cancelled, quantity
-    below what shipped) is refused with its reason; the others are applied.
+    below what shipped) is refused with its reason; the others are applied. With
+    `reallocate=False` the caller reallocates the changed lines' items in the same
+    transaction (a batch of many kinds of changes reallocates once, at its end).
     """
     with ctx.unit_of_work() as uow:
-        ids = [c.line_id for c in changes]
-        first_look = {i: uow.orders.get_line(i) for i in ids}
+        ids = sorted({c.line_id for c in changes})
+        first_look = uow.orders.lines_by_id(ids)
         # Lock the items, then read again: what we validate is what we change.
-        lock_substitution_groups(uow, {r.line.sku for r in first_look.values() if r is not None})
+        lock_substitution_groups(uow, {r.line.sku for r in first_look.values()})
+        current = uow.orders.lines_by_id(ids)
         outcomes = []
         touched: set[str] = set()
         now = uow.clock.now()
         for change in changes:
-            record = uow.orders.get_line(change.line_id)
+            record = current.get(change.line_id)
             refusal = _refusal(record, change)
             if refusal is not None or record is None:
                 outcomes.append(ChangeOutcome(change.line_id, False, refusal))
                 continue
             line = record.line
+            # Later changes of the same line in this batch see this one.
+            changed = dataclasses.replace(
+                line,
+                status=LineStatus.CANCELLED if change.quantity is None else line.status,
+                quantity=line.quantity if change.quantity is None else change.quantity,
+            )
+            current[line.line_id] = dataclasses.replace(record, line=changed)
             if change.quantity is None:
                 released = uow.allocations.release_lines([line.line_id])
                 uow.orders.cancel(line.line_id, now)
@@ -228,7 +243,7 @@ def change_lines(
             )
             touched.add(line.sku)
             outcomes.append(ChangeOutcome(change.line_id, True))
-        if touched:
+        if touched and reallocate:
             reallocate_items(uow, ctx.policy, sorted(touched), reason="order line changes")
         uow.commit()
     return outcomes

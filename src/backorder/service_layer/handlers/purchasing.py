@@ -16,6 +16,7 @@ from backorder.domain.model import ConfirmationState
 from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.errors import ConflictError, InvalidInputError, NotFoundError
 from backorder.service_layer.handlers.allocation import lock_substitution_groups, reallocate_items
+from backorder.service_layer.handlers.supplier_follow_up import note_slip
 from backorder.service_layer.unit_of_work import UnitOfWork
 
 
@@ -174,6 +175,7 @@ def confirm_po_lines(
             uow.supply.confirm(
                 line.source_id, confirmation.confirmed_date, quantity, uow.clock.now()
             )
+            note_slip(uow, ctx, line, confirmation.confirmed_date, "acknowledgement")
             uow.platform.audit(
                 actor=actor,
                 action="purchase_order.confirmed",
@@ -188,17 +190,59 @@ def confirm_po_lines(
         _finish(uow, ctx, {line.sku for line in lines}, reallocate, "supplier acknowledgement")
 
 
+@dataclass(frozen=True)
+class LineRejection:
+    """A supplier refused one PO line (855 line status rejected or deleted)."""
+
+    po_number: str
+    line_number: int
+    reason: str = ""
+
+
+def reject_po_lines(
+    ctx: ServiceContext,
+    rejections: Sequence[LineRejection],
+    actor: str,
+    *,
+    reallocate: bool = True,
+) -> None:
+    """Supplier rejections: the lines' open units are no longer supply; items reallocated.
+
+    A rejected line keeps what was received already; lines that counted on the rest are
+    given other supply (or backordered) by the reallocation of its item.
+    """
+    with ctx.unit_of_work() as uow:
+        lines = _lines(uow, [(r.po_number, r.line_number) for r in rejections])
+        for rejection, line in zip(rejections, lines, strict=True):
+            uow.supply.reject(line.source_id, uow.clock.now())
+            uow.platform.audit(
+                actor=actor,
+                action="purchase_order.rejected",
+                subject=f"purchase-order/{line.po_number}/{line.line_number}",
+                before={"quantity": line.quantity, "confirmation": line.confirmation.value},
+                after={
+                    "quantity": line.received_quantity,
+                    "confirmation": ConfirmationState.REJECTED.value,
+                    "reason": rejection.reason,
+                },
+                now=uow.clock.now(),
+            )
+        _finish(uow, ctx, {line.sku for line in lines}, reallocate, "supplier rejection")
+
+
 def record_ship_notices(
     ctx: ServiceContext, notices: Sequence[ShipNotice], actor: str, *, reallocate: bool = True
 ) -> None:
     """Supplier ship notices (856): units on their way, due on the expected date."""
     with ctx.unit_of_work() as uow:
         lines = _lines(uow, [(n.po_number, n.line_number) for n in notices])
+        shipped: list[tuple[str, date]] = []
         for index, (notice, line) in enumerate(zip(notices, lines, strict=True)):
             if notice.quantity <= 0:
                 field = f"notices[{index}].quantity" if len(lines) > 1 else "quantity"
                 raise InvalidInputError(field, "must be greater than 0")
-            uow.supply.mark_shipped(line.source_id, notice.expected_date, uow.clock.now())
+            shipped.append((line.source_id, notice.expected_date))
+            note_slip(uow, ctx, line, notice.expected_date, "ship_notice")
             uow.platform.audit(
                 actor=actor,
                 action="purchase_order.shipped",
@@ -213,6 +257,8 @@ def record_ship_notices(
                 },
                 now=uow.clock.now(),
             )
+        # One round trip for the whole notice (an 856 may carry a thousand lines).
+        uow.supply.mark_shipped_many(shipped, uow.clock.now())
         _finish(uow, ctx, {line.sku for line in lines}, reallocate, "supplier ship notice")
 
 

@@ -95,6 +95,74 @@ def adjust_stock(
     return after
 
 
+@dataclass(frozen=True)
+class StockAdjustment:
+    """Units added to (negative: removed from) stock of one item at one DC."""
+
+    sku: str
+    location: str
+    delta: int
+    reason: str
+
+
+def adjust_stocks(
+    ctx: ServiceContext,
+    adjustments: Sequence[StockAdjustment],
+    actor: str,
+    *,
+    reallocate: bool = True,
+) -> list[int]:
+    """Many adjustments in one transaction, in order, with one reallocation of their items.
+
+    Returns the level after each adjustment. An adjustment that would leave negative stock
+    refuses the whole batch, naming it (`adjustments[i].delta`).
+    """
+    with ctx.unit_of_work() as uow:
+        known = uow.master.known_skus(a.sku for a in adjustments)
+        locations = {loc.code for loc in uow.master.locations()}
+        for index, adjustment in enumerate(adjustments):
+            if adjustment.sku not in known:
+                raise InvalidInputError(
+                    f"adjustments[{index}].sku", f"unknown item {adjustment.sku!r}"
+                )
+            if adjustment.location not in locations:
+                raise InvalidInputError(
+                    f"adjustments[{index}].location", f"unknown location {adjustment.location!r}"
+                )
+        skus = sorted({a.sku for a in adjustments})
+        lock_substitution_groups(uow, skus)
+        now = uow.clock.now()
+        levels: dict[tuple[str, str], int] = {}
+        after_each = []
+        for index, adjustment in enumerate(adjustments):
+            place = (adjustment.sku, adjustment.location)
+            if place not in levels:
+                levels[place] = uow.supply.on_hand(*place) or 0
+            before = levels[place]
+            after = before + adjustment.delta
+            if after < 0:
+                raise InvalidInputError(
+                    f"adjustments[{index}].delta",
+                    f"would leave {after} on hand of {adjustment.sku} at {adjustment.location} "
+                    f"(have {before})",
+                )
+            levels[place] = after
+            after_each.append(after)
+            uow.platform.audit(
+                actor=actor,
+                action="inventory.adjusted",
+                subject=f"inventory/{adjustment.sku}/{adjustment.location}",
+                before={"on_hand": before},
+                after={"on_hand": after, "reason": adjustment.reason},
+                now=now,
+            )
+        uow.supply.set_levels(levels, now)
+        if reallocate:
+            reallocate_items(uow, ctx.policy, skus, reason="stock adjustments")
+        uow.commit()
+    return after_each
+
+
 # Purchasing moved to its own module; these names stay importable from here.
 from backorder.service_layer.handlers.purchasing import (  # noqa: E402
     PurchaseOrderLineInput,
@@ -106,8 +174,10 @@ from backorder.service_layer.handlers.purchasing import (  # noqa: E402
 
 __all__ = [
     "PurchaseOrderLineInput",
+    "StockAdjustment",
     "StockLevel",
     "adjust_stock",
+    "adjust_stocks",
     "confirm_po_line",
     "create_purchase_order",
     "receive",

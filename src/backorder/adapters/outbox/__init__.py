@@ -1,0 +1,1 @@
+"""Outbox relay: NATS JetStream publishing and signed webhooks, with leaders and health."""

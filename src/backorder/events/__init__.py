@@ -1,0 +1,1 @@
+"""The canonical event model: registry of types, CloudEvents envelopes, schemas, AsyncAPI."""

@@ -1,0 +1,183 @@
+"""Scoring with a stored risk model: calibrated probabilities, reasons, evaluation.
+
+Every result carries the model version that produced it, so a score in a report or a
+CSV file can always be traced back to the exact booster, calibrator and training data.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from itertools import repeat
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+
+from backorder.risk.calibration import PlattCalibrator
+from backorder.risk.explain import REASONS_PER_ROW, ObjectArray, contributions, top_reasons
+from backorder.risk.features import FEATURES_BY_NAME, feature_matrix
+from backorder.risk.kaggle import FloatArray, Snapshots, StrArray
+from backorder.risk.metrics import Scorecard, scorecard
+from backorder.risk.monitor import PSI_ALERT, BinReference, FeatureDrift, feature_drift
+
+SCORE_CHUNK = 50_000
+SCORE_COLUMNS = ("sku", "probability", "reason_1", "reason_2", "reason_3", "model_version")
+
+
+class ModelMismatchError(ValueError):
+    """A stored model needs features this code does not know."""
+
+
+@dataclass(frozen=True)
+class RiskModel:
+    """A loaded model version: booster, calibrator and the metadata they were stored with."""
+
+    version: str
+    booster: Any
+    calibrator: PlattCalibrator
+    feature_names: tuple[str, ...]
+    psi_reference: dict[str, BinReference]
+    metadata: dict[str, Any]
+
+    @classmethod
+    def from_parts(
+        cls,
+        version: str,
+        booster_text: str,
+        calibrator: dict[str, Any],
+        metadata: dict[str, Any],
+    ) -> RiskModel:
+        """Rebuild a model from the text and JSON the model store keeps."""
+        names = tuple(metadata["features"])
+        unknown = [name for name in names if name not in FEATURES_BY_NAME]
+        if unknown:
+            raise ModelMismatchError(
+                f"model {version} uses features this version does not compute: {unknown}"
+            )
+        return cls(
+            version=version,
+            booster=lgb.Booster(model_str=booster_text),
+            calibrator=PlattCalibrator.from_json(calibrator),
+            feature_names=names,
+            psi_reference={
+                name: BinReference.from_json(ref)
+                for name, ref in metadata.get("psi_reference", {}).items()
+            },
+            metadata=metadata,
+        )
+
+    def matrix(self, rows: Snapshots) -> FloatArray:
+        """The model's input matrix for some snapshots."""
+        return feature_matrix(rows, self.feature_names)
+
+    def probability(self, matrix: FloatArray) -> FloatArray:
+        """Calibrated backorder probabilities for a feature matrix."""
+        log_odds = np.asarray(self.booster.predict(matrix, raw_score=True), dtype=np.float64)
+        return self.calibrator.probability(log_odds)
+
+
+@dataclass(frozen=True)
+class RiskScores:
+    """Calibrated probabilities and reasons per SKU row, with the model version used."""
+
+    sku: StrArray
+    probability: FloatArray
+    reasons: ObjectArray
+    model_version: str
+    explained_rows: int
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A model's figures on labelled data, and how far that data drifted from training."""
+
+    model_version: str
+    scores: Scorecard
+    drift: list[FeatureDrift]
+
+    def to_json(self) -> dict[str, Any]:
+        """One flat JSON object, as `backorder risk evaluate --json` prints it."""
+        return {
+            **self.scores.to_json(),
+            "model_version": self.model_version,
+            "psi_alert": PSI_ALERT,
+            "drifted_features": [d.feature for d in self.drift if d.drifted],
+            "psi": {d.feature: round(d.psi, 6) for d in self.drift},
+        }
+
+
+def probabilities(model: RiskModel, rows: Snapshots) -> FloatArray:
+    """Calibrated probabilities for every row, computed slice by slice.
+
+    A million-row feature matrix is a quarter of a gigabyte; slices of `SCORE_CHUNK` rows
+    reuse memory that is already mapped, which measured three times faster than building
+    the whole matrix at once.
+    """
+    out = np.empty(len(rows), dtype=np.float64)
+    for start in range(0, len(rows), SCORE_CHUNK):
+        stop = min(start + SCORE_CHUNK, len(rows))
+        out[start:stop] = model.probability(model.matrix(rows.between(start, stop)))
+    return out
+
+
+def score(model: RiskModel, rows: Snapshots, explain_top: int | None = None) -> RiskScores:
+    """Score snapshots; explain the `explain_top` riskiest rows (every row when None).
+
+    Explanations are LightGBM's exact per-row contributions (TreeSHAP), which cost a few
+    hundred times more than the prediction itself; capping them keeps a million-row batch
+    fast while every row a planner is likely to act on still gets its reasons.
+    """
+    probability = probabilities(model, rows)
+    reasons: ObjectArray = np.full((len(rows), REASONS_PER_ROW), "", dtype=object)
+    if explain_top is None or explain_top >= len(rows):
+        chosen = np.arange(len(rows))
+    else:
+        chosen = np.sort(np.argsort(-probability, kind="stable")[: max(explain_top, 0)])
+    for start in range(0, chosen.size, SCORE_CHUNK):
+        part = chosen[start : start + SCORE_CHUNK]
+        matrix = model.matrix(rows.take(part))
+        reasons[part] = top_reasons(
+            contributions(model.booster, matrix), matrix, model.feature_names
+        )
+    return RiskScores(
+        sku=rows.sku,
+        probability=probability,
+        reasons=reasons,
+        model_version=model.version,
+        explained_rows=int(chosen.size),
+    )
+
+
+def evaluate(model: RiskModel, rows: Snapshots) -> Evaluation:
+    """Score labelled snapshots and compare with their outcomes and the training data."""
+    if rows.went_on_backorder is None:
+        raise ValueError("evaluation needs the went_on_backorder column")
+    return Evaluation(
+        model_version=model.version,
+        scores=scorecard(rows.went_on_backorder, probabilities(model, rows)),
+        drift=drift(model, rows),
+    )
+
+
+def drift(model: RiskModel, rows: Snapshots) -> list[FeatureDrift]:
+    """Population stability of each feature of current snapshots against training."""
+    return feature_drift(model.psi_reference, model.matrix(rows), model.feature_names)
+
+
+def write_scores_csv(scores: RiskScores, path: Path) -> None:
+    """Write sku, probability, reason_1..3 and model_version, one line per row."""
+    columns = [scores.reasons[:, i].tolist() for i in range(REASONS_PER_ROW)]
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(SCORE_COLUMNS)
+        writer.writerows(
+            zip(
+                scores.sku.tolist(),
+                np.round(scores.probability, 6).tolist(),
+                *columns,
+                repeat(scores.model_version),
+                strict=False,
+            )
+        )
