@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     application_version: str = Field(
         "1", description="Pinned DBOS application version: in-flight workflows survive deploys."
     )
+    workflow_poll_seconds: float = Field(
+        0.1,
+        gt=0,
+        le=5,
+        description="How often workflows look for new messages and new cases (SQLite polls).",
+    )
     nats_url: str | None = None
     log_level: str = "INFO"
     log_json: bool = Field(False, description="Structured JSON logs instead of console lines.")
@@ -49,10 +55,12 @@ class Settings(BaseSettings):
     edi_sender_id: str = Field("BACKORDERCO", description="Our ISA06 on outbound X12.")
     edi_usage_indicator: str = Field("P", description="ISA15 of outbound X12: P or T.")
     # -- API governance ------------------------------------------------------------------------
+    # Generous by default: an ERP integration key posting orders one by one sends hundreds
+    # a second; the limit is there to stop a runaway client, not to meter a normal one.
     api_rate_limit_per_second: float = Field(
-        50.0, gt=0, description="Sustained requests per second per API key (token refill)."
+        1000.0, gt=0, description="Sustained requests per second per API key (token refill)."
     )
-    api_rate_limit_burst: int = Field(100, ge=1, description="Requests a key may send at once.")
+    api_rate_limit_burst: int = Field(2000, ge=1, description="Requests a key may send at once.")
     api_max_body_bytes: int = Field(
         8 * 1024 * 1024, ge=1024, description="Larger request bodies are refused with 413."
     )

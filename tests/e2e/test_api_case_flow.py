@@ -37,7 +37,7 @@ def test_a_case_from_detection_to_cancellation(
     case = f"case-{line}"
 
     # The dispatcher opens the case from the outbox; its first look opens a CSR task.
-    assert workflows.dispatch().opened == 1
+    assert len(workflows.dispatch().opened) == 1
     assert workflows.started == [case]
     listed = api.ok("GET", "/v1/cases", Role.VIEWER, params={"sku": "A"})
     assert [c["case_id"] for c in listed["items"]] == [case]

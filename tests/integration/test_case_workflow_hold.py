@@ -60,7 +60,7 @@ def test_a_held_case_waits_until_it_is_released(running: Application) -> None:
     line = place(application, "SO-1", "C-STD", "A", 5)  # no stock: backordered
     case = f"case-{line}"
 
-    assert dispatch_once(ctx).opened == 1
+    assert len(dispatch_once(ctx).opened) == 1
     _until("the workflow evaluated the new case", lambda: _evaluations(case) >= 1)
     case_overrides.hold_case(ctx, case, "customer disputes the order", "planner")
     dispatch_once(ctx)
@@ -70,7 +70,7 @@ def test_a_held_case_waits_until_it_is_released(running: Application) -> None:
     # does not release anything to the warehouse.
     before = _evaluations(case)
     supply.set_stock(ctx, [supply.StockLevel("A", "EAST", 5)], ACTOR)
-    assert dispatch_once(ctx).woken == 1
+    assert len(dispatch_once(ctx).woken) == 1
     _until("the held case looked at the news", lambda: _evaluations(case) > before)
     assert _state(application, case) is CaseState.ON_HOLD
     assert "release" not in _actions(application, case)

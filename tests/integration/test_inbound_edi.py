@@ -9,7 +9,7 @@ import pytest
 
 from backorder.adapters import orm
 from backorder.adapters.edi import parse_inbound
-from backorder.adapters.repositories.integration import IntegrationRepository
+from backorder.adapters.repositories.edi import EdiRepository
 from backorder.bootstrap import Application
 from backorder.domain.model import ConfirmationState, Item, Location, Supplier
 from backorder.service_layer.errors import ConflictError
@@ -144,7 +144,7 @@ def test_a_broken_set_does_not_stop_the_good_ones(app: Application) -> None:
     assert "AK5*R" in answers["ZZ:UMBRELLA:000000090"]
     assert "AK9*P*2*2*1" in answers["ZZ:UMBRELLA:000000090"]
     with app.engine.connect() as connection:
-        advice = IntegrationRepository(connection).inventory_advice("WID-100")
+        advice = EdiRepository(connection).inventory_advice("WID-100")
     assert {(a["kind"], a["quantity"]) for a in advice} == {
         ("available", 250),
         ("on_hand", 300),
@@ -186,7 +186,7 @@ def test_an_850_is_written_once_with_control_numbers_never_reused(app: Applicati
     purchase_order_850(app.context, "PO-2024-0060", us, ACTOR)
     assert (again.document_id, again.content) == (written.document_id, written.content)
     with app.engine.connect() as connection:
-        documents = IntegrationRepository(connection).outbound_documents(0, 10)
+        documents = EdiRepository(connection).outbound_documents(0, 10)
     assert [(d.document_type, d.interchange_control_number) for d in documents] == [
         ("850", "000000001"),
         ("997", "000000002"),

@@ -39,6 +39,9 @@ def test_master_data_round_trips(application: Application) -> None:
         assert items[1].substitutes == (Substitute("A", 2.0, False), Substitute("C", 1.0, True))
         assert uow.master.items(["C", "nope"]) == [Item("C", "screw")]
         assert sorted(uow.master.substitute_links()) == [("B", "A"), ("B", "C")]
+        # A reaches C through B (links count either way); an unknown item is its own group.
+        assert uow.master.substitution_group(["A"]) == ["A", "B", "C"]
+        assert uow.master.substitution_group(["Z"]) == ["Z"]
         assert uow.master.known_skus(["A", "B", "Z"]) == {"A", "B"}
         strategic = uow.master.customer("C-STR")
         assert strategic == Customer(

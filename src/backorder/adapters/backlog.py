@@ -114,6 +114,46 @@ def _columns(rows: list[tuple[Any, ...]], width: int) -> list[tuple[Any, ...]]:
     return columns
 
 
+def _risk(
+    connection: Connection,
+    in_scope: _Scope,
+    item_code: dict[str, int],
+    location_code: dict[str, int],
+    item: IntArray,
+    home: IntArray,
+) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Latest backorder-risk score of each line's item at its home DC (0 when unscored),
+    for the `risk` sort key: one grid lookup per line."""
+    risk = np.zeros(item.size, dtype=np.float64)
+    if not item.size:
+        return risk
+    scored = _rows(
+        connection,
+        "SELECT sku, location, probability FROM risk_scores" + in_scope.where(),
+        in_scope.values,
+    )
+    if not scored:
+        return risk
+    # Keys item x (DC + 1); a line without a home DC (-1) gets key item x 0, never scored.
+    width = len(location_code) + 1
+    known = [
+        (item_code[sku] * width + location_code[location] + 1, probability)
+        for sku, location, probability in scored
+        if sku in item_code and location in location_code
+    ]
+    if not known:
+        return risk
+    keys = np.array([k for k, _ in known], dtype=np.int64)
+    values = np.array([v for _, v in known], dtype=np.float64)
+    order = np.argsort(keys)
+    keys, values = keys[order], values[order]
+    wanted = item * width + np.where(home >= 0, home + 1, 0)
+    position = np.minimum(np.searchsorted(keys, wanted), keys.size - 1)
+    found = keys[position] == wanted
+    risk[found] = values[position[found]]
+    return risk
+
+
 def _network(connection: Connection) -> Network:
     locations = _rows(connection, "SELECT code, region FROM locations ORDER BY code")
     codes = {code: i for i, (code, _) in enumerate(locations)}
@@ -213,10 +253,12 @@ def load_backlog(
     line_ids = np.array(line_id, dtype=np.int64)
     substitution = customers["substitution"][customer]
     _substitution_answers(connection, in_scope, line_ids, substitution)
+    item = np.fromiter((item_code[s] for s in line_sku), np.int64, n)
+    home = np.where(own_home >= 0, own_home, customers["home"][customer])
     demand = Demand(
         line_id=line_ids,
-        item=np.fromiter((item_code[s] for s in line_sku), np.int64, n),
-        home=np.where(own_home >= 0, own_home, customers["home"][customer]),
+        item=item,
+        home=home,
         quantity=np.array(quantity, dtype=np.int64),
         requested_day=np.array(requested, dtype=np.int64),
         promise_day=np.array(promised, dtype=np.int64),
@@ -229,7 +271,7 @@ def load_backlog(
         unit_cost=np.array(cost, dtype=np.float64),
         ship_complete=customers["ship_complete"][customer],
         substitution=substitution,
-        risk=np.zeros(n, dtype=np.float64),
+        risk=_risk(connection, in_scope, item_code, location_code, item, home),
     )
     supply, source_ids = _supply(connection, in_scope, item_code, location_code, today, postgres)
     catalog = Catalog(

@@ -146,6 +146,16 @@ class InMemoryMasterDataRepository(MasterDataRepository):
         """(item, substitute) pairs of the whole catalog."""
         return [(i.sku, s.sku) for i in self.store.items.values() for s in i.substitutes]
 
+    def substitution_group(self, skus: Iterable[str]) -> list[str]:
+        """The items and every item linked to them by substitution, either way, sorted."""
+        group, frontier = set(skus), set(skus)
+        links = self.substitute_links()
+        while frontier:
+            found = {x for a, b in links if a in frontier or b in frontier for x in (a, b)}
+            frontier = found - group
+            group |= found
+        return sorted(group)
+
     def known_skus(self, skus: Iterable[str]) -> set[str]:
         """Which of `skus` exist."""
         return {sku for sku in skus if sku in self.store.items}

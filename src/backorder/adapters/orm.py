@@ -439,6 +439,7 @@ backorder_cases = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("closed_at", DateTime(timezone=True)),
     Column("next_check_at", DateTime(timezone=True)),
+    Column("evaluated_at", DateTime(timezone=True)),  # the case's last look at itself
     Column("notified_promise", Date),
     Column("on_hold", Boolean, nullable=False, default=False),
     Column("hold_reason", String(200)),
@@ -782,3 +783,19 @@ Index(
     postgresql_where=expedite_proposals.c.status == "proposed",
     sqlite_where=expedite_proposals.c.status == "proposed",
 )
+
+# -- risk intelligence -------------------------------------------------------------------
+
+risk_scores = Table(
+    "risk_scores",
+    metadata,
+    # The latest backorder-risk score of each item x DC (a scoring run replaces it).
+    Column("sku", String(64), primary_key=True),
+    Column("location", String(32), primary_key=True),
+    Column("probability", Float, nullable=False),  # calibrated chance of a backorder
+    Column("reasons", JSON, nullable=False),  # the top reasons in plain words
+    Column("features", JSON, nullable=False),  # the model inputs, by name (null: unknown)
+    Column("model_version", String(32), nullable=False),
+    Column("scored_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_risk_scores_probability", risk_scores.c.probability)

@@ -1,14 +1,9 @@
-"""Backlog KPIs, computed in SQL: aging, value, promise accuracy, fill-rate risk, short items.
+"""Backlog KPIs, computed in SQL: aging, value, fill-rate risk, short items.
 
 - **backlog**: open lines (not shipped, not cancelled) with backordered units, aged from
   the day they became backordered, in buckets 0-7, 8-14, 15-30, 31-60, over 60 days, with
   units and value (backordered units x unit price). A snapshot as of a day: the period
   does not apply, the scope does.
-- **promise-date accuracy**: lines shipped complete in the period (their last shipment in
-  it) that left on or before the date first committed to the customer, and on or before
-  the latest one. A line's promise is when its units are ready, which is often before the
-  customer wants them; what the customer was committed to is the later of the promise and
-  the requested date. A line never promised counts as missed.
 - **fill-rate risk**: open lines requested in the next N days (today included): their
   units, and the units not covered by supply in time (the allocation's backordered units),
   lines and value at risk, and the share of due units at risk.
@@ -25,7 +20,6 @@ from sqlalchemy import Connection, and_, case, func, literal, select
 
 from backorder.adapters import orm
 from backorder.analytics.filters import KpiFilter, line_conditions
-from backorder.analytics.linefacts import first_promise
 from backorder.analytics.sql import is_sqlite, ratio
 
 AGE_BUCKETS = ((0, 7), (8, 14), (15, 30), (31, 60), (61, None))
@@ -77,16 +71,19 @@ class ShortItem:
     value: float
 
 
-def open_backorders() -> Any:
-    """Open lines with backordered units."""
+def open_backorders(connection: Connection) -> Any:
+    """Open lines with backordered units (a few percent of all lines)."""
     lines = orm.order_lines
-    # Through the partial index of backordered lines: a few hundred of a hundred thousand,
-    # where a plain condition lets SQLite walk the whole table in another index's order.
-    inner = orm.order_lines.alias("backordered")
-    return and_(
-        lines.c.line_id.in_(select(inner.c.line_id).where(inner.c.backordered_quantity > 0)),
-        lines.c.status.not_in(CLOSED),
-    )
+    backordered = lines.c.backordered_quantity > 0
+    if is_sqlite(connection):
+        # SQLite would walk the whole table in another index's order; as an IN list the
+        # partial index of backordered lines drives the query.
+        inner = orm.order_lines.alias("backordered")
+        backordered = lines.c.line_id.in_(
+            select(inner.c.line_id).where(inner.c.backordered_quantity > 0)
+        )
+    # PostgreSQL uses the partial index for the plain condition itself.
+    return and_(backordered, lines.c.status.not_in(CLOSED))
 
 
 def age_label(low: int, high: int | None) -> str:
@@ -121,7 +118,7 @@ def backlog(
             func.sum(lines.c.backordered_quantity * lines.c.unit_price),
         )
         .where(
-            open_backorders(),
+            open_backorders(connection),
             lines.c.backordered_quantity > 0,
             lines.c.backordered_since.is_not(None),
             *(line_conditions(where) if where else ()),
@@ -141,47 +138,6 @@ def backlog(
             )
         )
     return result
-
-
-def _later(connection: Connection, a: Any, b: Any) -> Any:
-    # NULL stays NULL on both: SQLite's max() and PostgreSQL's greatest() differ there.
-    if is_sqlite(connection):
-        return case((a.is_(None), None), else_=func.max(a, b))
-    return case((a.is_(None), None), else_=func.greatest(a, b))
-
-
-def promise_accuracy(connection: Connection, where: KpiFilter) -> PromiseAccuracy:
-    """How often lines shipped complete in the period kept their first and latest commitment."""
-    lines, shipments = orm.order_lines, orm.shipments
-    # The index on `shipped_on` narrows the scan to shipments since the period began.
-    last_ship = (
-        select(shipments.c.line_id, func.max(shipments.c.shipped_on).label("shipped_on"))
-        .where(shipments.c.shipped_on >= where.start)
-        .group_by(shipments.c.line_id)
-        .having(func.max(shipments.c.shipped_on) <= where.end)
-        .subquery()
-    )
-    first = first_promise(connection, lines, select(last_ship.c.line_id))
-    first_commitment = _later(connection, first.value, lines.c.requested_date)
-    latest_commitment = _later(connection, lines.c.promise_date, lines.c.requested_date)
-    # A line that left by its requested date met every commitment (none is earlier): only
-    # the late ones need their first promise looked up (CASE evaluates lazily).
-    by_request = last_ship.c.shipped_on <= lines.c.requested_date
-    query = select(
-        func.count(),
-        func.sum(case((by_request, 1), (last_ship.c.shipped_on <= first_commitment, 1), else_=0)),
-        func.sum(case((by_request, 1), (last_ship.c.shipped_on <= latest_commitment, 1), else_=0)),
-    ).select_from(last_ship.join(lines, lines.c.line_id == last_ship.c.line_id))
-    total, on_first, on_latest = connection.execute(
-        first.join_into(query).where(lines.c.status == "shipped", *line_conditions(where))
-    ).one()
-    return PromiseAccuracy(
-        shipped_lines=int(total),
-        on_first_promise=int(on_first or 0),
-        on_latest_promise=int(on_latest or 0),
-        first_promise_rate=ratio(on_first, total),
-        latest_promise_rate=ratio(on_latest, total),
-    )
 
 
 def fill_rate_risk(
@@ -227,7 +183,7 @@ def short_items(
             func.sum(lines.c.backordered_quantity).label("units"),
             func.sum(lines.c.backordered_quantity * lines.c.unit_price).label("value"),
         )
-        .where(open_backorders(), *(line_conditions(where) if where else ()))
+        .where(open_backorders(connection), *(line_conditions(where) if where else ()))
         .group_by(lines.c.sku)
         .order_by(func.sum(lines.c.backordered_quantity).desc(), lines.c.sku)
         .limit(limit)

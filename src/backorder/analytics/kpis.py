@@ -11,9 +11,16 @@ A line is *due* in a period when its requested date falls in it and it was not c
   each, for its lines due there);
 - **first-pass fill rates**: the same ratios for lines *promised in full by the requested
   date at order intake* (the promise the intake decision wrote is on or before the
-  requested date): lines, their units, and orders all of whose lines were.
+  requested date): lines, their units, and orders all of whose lines were;
+- **promise-date accuracy**: of the due lines that have shipped complete, those that left
+  on or before the date *first* committed to the customer, and on or before the *latest*
+  one. A line's promise is when its units are ready, often before the customer wants
+  them; the commitment is the later of the promise and the requested date, so a line
+  shipped by its requested date kept both. A line never promised and shipped late missed.
 
-Backlog, promise accuracy, fill-rate risk and short items are in `analytics.backlog`;
+Units shipped on time are the line's shipped units minus those shipped after the
+requested date (see `analytics.linefacts`): one pass over the due lines computes all of
+the above. Backlog, fill-rate risk and short items are in `analytics.backlog`;
 this module keeps the names the demo report has always imported.
 """
 
@@ -35,11 +42,15 @@ from backorder.analytics.backlog import (
     ShortItem,
     backlog,
     fill_rate_risk,
-    promise_accuracy,
     short_items,
 )
 from backorder.analytics.filters import KpiFilter, line_conditions
-from backorder.analytics.linefacts import INTAKE_REASON, intake_promise, on_time_units
+from backorder.analytics.linefacts import (
+    INTAKE_REASON,
+    first_promise,
+    intake_promise,
+    late_shipments,
+)
 from backorder.analytics.sql import least, materialized, ratio, week_of
 
 __all__ = [
@@ -55,7 +66,6 @@ __all__ = [
     "backlog",
     "fill_rate_risk",
     "fill_rates",
-    "promise_accuracy",
     "service_levels",
     "short_items",
 ]
@@ -100,36 +110,63 @@ class WeeklyFill:
 def _due_lines(
     connection: Connection, where: KpiFilter, start: date, conditions: Sequence[Any]
 ) -> Any:
-    """Per due line (requested from `start` to the filter's end): the facts fill rates need."""
+    """Per due line (requested from `start` to the filter's end): what the KPIs count."""
     lines = orm.order_lines
-    shipped = on_time_units(connection)
-    promised = intake_promise(connection)
+    late, on_late = late_shipments(lines)
+    promised = intake_promise(connection, lines)
     query = select(
+        lines.c.line_id,
         lines.c.order_id,
         lines.c.quantity,
         lines.c.requested_date,
-        shipped.value.label("shipped"),
+        lines.c.promise_date,
+        lines.c.status,
+        lines.c.shipped_quantity,
+        late.c.units.label("late_units"),
+        late.c.last_day.label("late_day"),
         promised.value.label("promised"),
-    ).select_from(lines)
+    ).select_from(lines.outerjoin(late, on_late))
     facts = materialized(
-        promised.join_into(shipped.join_into(query)).where(
+        promised.join_into(query).where(
             lines.c.requested_date >= start,
             lines.c.requested_date <= where.end,
             lines.c.status != "cancelled",
             *conditions,
         ),
         "due_facts",
+        connection,
     )
-    on_time = least(connection, facts.c.shipped, facts.c.quantity)
+    requested = facts.c.requested_date
+    on_time = least(
+        connection,
+        facts.c.shipped_quantity - func.coalesce(facts.c.late_units, 0),
+        facts.c.quantity,
+    )
+    shipped = facts.c.status == "shipped"
+
+    def kept(promise: Any) -> Any:
+        # Shipped complete, nothing after the requested date (every commitment is at least
+        # that), or the last late shipment by the promise. Since that shipment was after
+        # the requested date, "by the later of promise and request" is "by the promise";
+        # no promise (NULL) is a miss. Only late lines reach the look-up.
+        return case(
+            (~shipped, 0),
+            (facts.c.late_day.is_(None), 1),
+            (facts.c.late_day <= promise, 1),
+            else_=0,
+        )
+
     return select(
         facts.c.order_id,
         facts.c.quantity,
-        facts.c.requested_date,
-        (facts.c.requested_date >= where.start).label("current"),
-        week_of(connection, facts.c.requested_date).label("week"),
+        (requested >= where.start).label("current"),
+        week_of(connection, requested).label("week"),
         on_time.label("on_time_units"),
         case((on_time >= facts.c.quantity, 1), else_=0).label("in_full"),
-        case((facts.c.promised <= facts.c.requested_date, 1), else_=0).label("first_pass"),
+        case((facts.c.promised <= requested, 1), else_=0).label("first_pass"),
+        case((shipped, 1), else_=0).label("complete"),
+        kept(first_promise(facts)).label("kept_first"),
+        kept(facts.c.promise_date).label("kept_latest"),
     ).cte("due_lines")
 
 
@@ -139,6 +176,7 @@ def _rate_rows(
     """One statement: (kind, current, week, counts...) per period flag and week for lines,
     and per period flag for orders."""
     due = _due_lines(connection, where, start, conditions)
+    sums = ("n", "a", "b", "c", "d", "e", "f", "g", "h")
     line_rows = select(
         literal("line").label("kind"),
         due.c.current,
@@ -149,6 +187,9 @@ def _rate_rows(
         func.sum(due.c.in_full).label("c"),
         func.sum(due.c.first_pass).label("d"),
         func.sum(due.c.first_pass * due.c.quantity).label("e"),
+        func.sum(due.c.complete).label("f"),
+        func.sum(due.c.kept_first).label("g"),
+        func.sum(due.c.kept_latest).label("h"),
     ).group_by(due.c.current, due.c.week)
     # Grouped by period as well: an order with lines due in both periods counts in each,
     # for the lines it had due there.
@@ -164,28 +205,29 @@ def _rate_rows(
     order_rows = select(
         literal("order"),
         per_order.c.current,
-        literal("-"),
+        literal(None).label("week"),
         func.count(),
         func.sum(case((per_order.c.late_lines == 0, 1), else_=0)),
         func.sum(case((per_order.c.short_lines == 0, 1), else_=0)),
-        literal(0),
-        literal(0),
-        literal(0),
+        *(literal(0) for _ in sums[3:]),
     ).group_by(per_order.c.current)
     return list(connection.execute(union_all(line_rows, order_rows)).all())
 
 
 def service_levels(
     connection: Connection, where: KpiFilter, *, with_previous: bool = False
-) -> tuple[ServiceLevel, ServiceLevel | None, list[WeeklyFill]]:
-    """Fill rates of the period, of the period before it (if asked), and week by week."""
+) -> tuple[ServiceLevel, ServiceLevel | None, list[WeeklyFill], PromiseAccuracy]:
+    """Fill rates of the period (and the one before, if asked), week by week, and how
+    the lines due in the period kept their promises: one pass over the lines."""
     start = where.previous().start if with_previous else where.start
     rows = _rate_rows(connection, where, start, line_conditions(where))
     # A few dozen (kind, period, week) rows: summing them here is cheaper than rescanning.
+    width = 9
     weeks: dict[str, list[int]] = {}
-    totals = {True: [0] * 6, False: [0] * 6}
+    totals = {True: [0] * width, False: [0] * width}
     orders: dict[bool, tuple[int, int, int]] = {}
-    for kind, current, week, *numbers in rows:
+    for kind, current, day, *numbers in rows:
+        week = str(day)[:10]  # a date on PostgreSQL, text on SQLite
         values = [int(n or 0) for n in numbers]
         flag = bool(current)
         if kind == "order":
@@ -193,10 +235,10 @@ def service_levels(
             continue
         totals[flag] = [a + b for a, b in zip(totals[flag], values, strict=True)]
         if flag:
-            weeks[week] = [a + b for a, b in zip(weeks.get(week, [0] * 6), values, strict=True)]
+            weeks[week] = [a + b for a, b in zip(weeks.get(week, [0] * width), values, strict=True)]
 
     def level(flag: bool) -> ServiceLevel:
-        lines, units, on_time, in_full, first, first_units = totals[flag]
+        lines, units, on_time, in_full, first, first_units, *_ = totals[flag]
         due_orders, full_orders, first_orders = orders.get(flag, (0, 0, 0))
         return ServiceLevel(
             due_lines=lines,
@@ -214,7 +256,15 @@ def service_levels(
         WeeklyFill(week, n[0], ratio(n[3], n[0]), ratio(n[2], n[1]), ratio(n[4], n[0]))
         for week, n in sorted(weeks.items())
     ]
-    return level(True), level(False) if with_previous else None, weekly
+    complete, kept_first, kept_latest = totals[True][6:9]
+    promise = PromiseAccuracy(
+        shipped_lines=complete,
+        on_first_promise=kept_first,
+        on_latest_promise=kept_latest,
+        first_promise_rate=ratio(kept_first, complete),
+        latest_promise_rate=ratio(kept_latest, complete),
+    )
+    return level(True), level(False) if with_previous else None, weekly, promise
 
 
 def fill_rates(
@@ -237,7 +287,7 @@ def fill_rates(
         )
     where = KpiFilter(start, end)
     count = in_full = units = on_time = due_orders = full_orders = 0
-    for kind, _, _, n, a, b, c, *_rest in _rate_rows(connection, where, start, conditions):
+    for kind, _, _, n, a, b, c, *_ in _rate_rows(connection, where, start, conditions):
         if kind == "order":
             due_orders, full_orders = int(n), int(a or 0)
         else:

@@ -1,10 +1,19 @@
-"""Per-order-line facts the KPIs aggregate, shaped for each database's planner.
+"""Per-order-line facts the fill-rate and promise KPIs aggregate, in one pass over the lines.
 
-SQLite has no hash joins: a correlated subquery through the `line_id` index is several
-times faster than joining a grouped subquery. PostgreSQL is the opposite at volume: a
-million index probes lose to one hash aggregate and a hash join. The facts are therefore
-an expression plus the joins it needs (none on SQLite), and every KPI query uses them the
-same way.
+What a line needs from other tables is kept small:
+
+- **late shipments**: shipments after the line's requested date are few (most ship on
+  time), so they are grouped once per line (units, last date) and joined. Units shipped
+  on time are then the line's `shipped_quantity` minus its late units: the big
+  shipments table is never grouped in full.
+- **the intake promise**: order intake writes exactly one promise-history entry per line
+  (a line is placed once), reason `allocated at order intake`. PostgreSQL joins it
+  (a hash join; grouping a million entries would cost several times more). SQLite, which
+  has no hash joins, looks up the line's first entry through the `line_id` index: intake
+  writes it first.
+- **the first promise ever given**: needed only for lines shipped late, so it is a
+  correlated lookup inside a CASE branch that only those reach (both databases evaluate
+  CASE lazily).
 """
 
 from __future__ import annotations
@@ -36,36 +45,27 @@ class Fact:
         return query
 
 
-def on_time_units(connection: Connection, lines: Any = orm.order_lines) -> Fact:
-    """Units of the line shipped on or before its requested date (0 when none)."""
+def late_shipments(lines: Any = orm.order_lines) -> tuple[Any, Any]:
+    """Per line shipped late: (units shipped after the requested date, last such day)."""
     shipments = orm.shipments
-    on_time = shipments.c.shipped_on <= shipments.c.requested_date
-    if is_sqlite(connection):
-        units = (
-            select(func.sum(shipments.c.quantity))
-            .where(shipments.c.line_id == lines.c.line_id, on_time)
-            .scalar_subquery()
+    late = (
+        select(
+            shipments.c.line_id,
+            func.sum(shipments.c.quantity).label("units"),
+            func.max(shipments.c.shipped_on).label("last_day"),
         )
-        # Lines that shipped nothing (yet) need no look-up.
-        return Fact(case((lines.c.shipped_quantity == 0, 0), else_=func.coalesce(units, 0)))
-    per_line = (
-        select(shipments.c.line_id, func.sum(shipments.c.quantity).label("units"))
-        .where(on_time)
+        .where(shipments.c.shipped_on > shipments.c.requested_date)
         .group_by(shipments.c.line_id)
-        .subquery()
+        .subquery("late_shipments")
     )
-    return Fact(
-        func.coalesce(per_line.c.units, 0), ((per_line, per_line.c.line_id == lines.c.line_id),)
-    )
+    return late, late.c.line_id == lines.c.line_id
 
 
 def intake_promise(connection: Connection, lines: Any = orm.order_lines) -> Fact:
-    """The promise date the line got at order intake (NULL: none, e.g. no supply)."""
+    """The promise date the line got at order intake (NULL: none, e.g. no supply then)."""
     history = orm.promise_history
     at_intake = history.c.reason == INTAKE_REASON
     if is_sqlite(connection):
-        # Intake writes a line's first history entry, if any: one index seek finds it, where
-        # filtering on the reason would read every entry of the line.
         promise = (
             select(case((at_intake, history.c.promise_date)))
             .where(history.c.line_id == lines.c.line_id)
@@ -74,36 +74,17 @@ def intake_promise(connection: Connection, lines: Any = orm.order_lines) -> Fact
             .scalar_subquery()
         )
         return Fact(promise)
-    per_line = (
-        select(history.c.line_id, func.min(history.c.promise_date).label("promise"))
-        .where(at_intake)
-        .group_by(history.c.line_id)
-        .subquery()
-    )
-    return Fact(per_line.c.promise, ((per_line, per_line.c.line_id == lines.c.line_id),))
+    entry = select(history.c.line_id, history.c.promise_date).where(at_intake).subquery("intake")
+    return Fact(entry.c.promise_date, ((entry, entry.c.line_id == lines.c.line_id),))
 
 
-def first_promise(connection: Connection, lines: Any, among: Any) -> Fact:
-    """The first promise date the line was ever given (`among`: the line ids of interest)."""
+def first_promise(lines: Any = orm.order_lines) -> Any:
+    """The first promise date the line was ever given (a correlated subquery)."""
     history = orm.promise_history
-    if is_sqlite(connection):
-        promise = (
-            select(history.c.promise_date)
-            .where(history.c.line_id == lines.c.line_id, history.c.promise_date.is_not(None))
-            .order_by(history.c.id)
-            .limit(1)
-            .scalar_subquery()
-        )
-        return Fact(promise)
-    first_entry = (
-        select(history.c.line_id, func.min(history.c.id).label("id"))
-        .where(history.c.promise_date.is_not(None), history.c.line_id.in_(among))
-        .group_by(history.c.line_id)
-        .subquery()
+    return (
+        select(history.c.promise_date)
+        .where(history.c.line_id == lines.c.line_id, history.c.promise_date.is_not(None))
+        .order_by(history.c.id)
+        .limit(1)
+        .scalar_subquery()
     )
-    first = (
-        select(history.c.line_id, history.c.promise_date)
-        .join(first_entry, first_entry.c.id == history.c.id)
-        .subquery()
-    )
-    return Fact(first.c.promise_date, ((first, first.c.line_id == lines.c.line_id),))

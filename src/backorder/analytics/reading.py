@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection
 
+from backorder.analytics.sql import tune
 from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.unit_of_work import SqlUnitOfWork
 
@@ -28,4 +29,5 @@ def reading(ctx: ServiceContext) -> Iterator[Reading]:
     with ctx.reader() as uow:
         if not isinstance(uow, SqlUnitOfWork):
             raise TypeError("analytics need a database unit of work")
+        tune(uow.connection)
         yield Reading(uow.connection, uow.today, uow.clock.now())

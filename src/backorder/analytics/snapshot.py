@@ -19,7 +19,6 @@ from backorder.analytics.backlog import (
     ShortItem,
     backlog,
     fill_rate_risk,
-    promise_accuracy,
     short_items,
 )
 from backorder.analytics.exceptions import TeamExceptions, exceptions_by_team
@@ -106,7 +105,9 @@ def compute(
     with_previous: bool = True,
 ) -> KpiSnapshot:
     """Compute every KPI on one connection."""
-    current, previous, weekly = service_levels(connection, where, with_previous=with_previous)
+    current, previous, weekly, promise = service_levels(
+        connection, where, with_previous=with_previous
+    )
     scores, supplier_totals = supplier_scores(connection, where, today, now, ack_timeout)
     periods, money_totals = money_by_period(connection, where)
     return KpiSnapshot(
@@ -116,7 +117,7 @@ def compute(
         previous=previous,
         weekly=weekly,
         backlog=backlog(connection, today, where),
-        promise=promise_accuracy(connection, where),
+        promise=promise,
         risk=fill_rate_risk(connection, today, horizon_days, where),
         short_items=short_items(connection, short_item_count, where),
         suppliers=scores,

@@ -147,7 +147,7 @@ def _latencies(connection: Connection, where: KpiFilter) -> Any:
             .join(po, po.c.po_number == pol.c.po_number)
             .join(per_subject, per_subject.c.subject == _subject(pol))
         )
-    acknowledged = materialized(query.where(*chosen), "acknowledged")
+    acknowledged = materialized(query.where(*chosen), "acknowledged", connection)
     hours = seconds_between(connection, acknowledged.c.acknowledged_at, acknowledged.c.created_at)
     return (
         select(acknowledged.c.supplier, (hours / 3600.0).label("hours"))

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import Connection, case, func, or_, select
 
 from backorder.adapters import orm
-from backorder.analytics.backlog import CLOSED, open_backorders
+from backorder.analytics.backlog import open_backorders
 from backorder.analytics.filters import KpiFilter, line_conditions
-from backorder.analytics.sql import ratio
+from backorder.analytics.sql import materialized, ratio
 
 PAGE_SIZE = 50
 _VALUE = orm.order_lines.c.backordered_quantity * orm.order_lines.c.unit_price
@@ -94,7 +94,7 @@ def backorder_table(connection: Connection, today: date, query: BackorderQuery) 
         orm.items,
         orm.backorder_cases,
     )
-    conditions = [open_backorders(), lines.c.backordered_quantity > 0]
+    conditions = [open_backorders(connection), lines.c.backordered_quantity > 0]
     conditions += line_conditions(query.scope)
     if query.sku:
         conditions.append(lines.c.sku == query.sku)
@@ -310,7 +310,17 @@ def _dicts(connection: Connection, query: Any) -> list[dict[str, Any]]:
 def line_story(connection: Connection, line_id: int) -> LineStory:
     """The line's shipments, promises, case and its history, tasks and notices."""
     shipments, history, cases = orm.shipments, orm.promise_history, orm.backorder_cases
-    found = _dicts(connection, select(cases).where(cases.c.line_id == line_id))
+    found = _dicts(
+        connection,
+        select(
+            cases.c.case_id,
+            cases.c.state,
+            cases.c.opened_at,
+            cases.c.closed_at,
+            cases.c.on_hold,
+            cases.c.hold_reason,
+        ).where(cases.c.line_id == line_id),
+    )
     case_row = found[0] if found else None
     case_id = case_row["case_id"] if case_row else None
     trail: list[dict[str, Any]] = []
@@ -322,9 +332,21 @@ def line_story(connection: Connection, line_id: int) -> LineStory:
             .where(orm.case_history.c.case_id == case_id)
             .order_by(orm.case_history.c.at, orm.case_history.c.id),
         )
+        t = orm.tasks
         tasks = _dicts(
             connection,
-            select(orm.tasks).where(orm.tasks.c.case_id == case_id).order_by(orm.tasks.c.task_id),
+            select(
+                t.c.task_id,
+                t.c.task_type,
+                t.c.team,
+                t.c.status,
+                t.c.owner,
+                t.c.due_at,
+                t.c.resolution,
+                t.c.breached,
+            )
+            .where(t.c.case_id == case_id)
+            .order_by(t.c.task_id),
         )
     notices = orm.notifications
     return LineStory(
@@ -388,7 +410,7 @@ def items_at_risk(
 ) -> list[ItemAtRisk]:
     """Items whose lines due in the next days are short, most value first, with the reason."""
     lines, items, pol = orm.order_lines, orm.items, orm.purchase_order_lines
-    short = (
+    short_items = (
         select(
             lines.c.sku,
             func.count().label("lines"),
@@ -397,8 +419,8 @@ def items_at_risk(
             func.min(lines.c.requested_date).label("first_due"),
         )
         .where(
+            open_backorders(connection),
             lines.c.backordered_quantity > 0,
-            lines.c.status.not_in(CLOSED),
             lines.c.requested_date >= today,
             lines.c.requested_date < today + timedelta(days=horizon_days),
             *(line_conditions(where) if where else ()),
@@ -406,8 +428,8 @@ def items_at_risk(
         .group_by(lines.c.sku)
         .order_by(func.sum(lines.c.backordered_quantity * lines.c.unit_price).desc())
         .limit(limit)
-        .subquery()
     )
+    short = materialized(short_items, "short_items", connection)
     arriving = func.coalesce(pol.c.confirmed_date, pol.c.expected_date)
     receipts = (
         select(pol.c.sku, func.min(arriving).label("next_receipt"))

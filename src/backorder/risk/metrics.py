@@ -1,4 +1,9 @@
-"""Scores of a risk model against known outcomes."""
+"""Scores of a risk model against known outcomes.
+
+ROC AUC and average precision are computed here in numpy, with scikit-learn's
+definitions (ties share their rank; precision is taken at each distinct threshold), so
+that scoring and evaluating never pay for importing scikit-learn's metrics.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import average_precision_score, roc_auc_score
 
 from backorder.risk.kaggle import BoolArray, FloatArray
 
@@ -41,10 +45,8 @@ def scorecard(outcome: BoolArray, probability: FloatArray) -> Scorecard:
     return Scorecard(
         rows=rows,
         positives=positives,
-        roc_auc=float(roc_auc_score(outcome, probability)) if both_classes else float("nan"),
-        pr_auc=float(average_precision_score(outcome, probability))
-        if both_classes
-        else float("nan"),
+        roc_auc=roc_auc(outcome, probability) if both_classes else float("nan"),
+        pr_auc=average_precision(outcome, probability) if both_classes else float("nan"),
         brier=float(np.mean((probability - outcome) ** 2)) if rows else float("nan"),
         mean_probability=float(probability.mean()) if rows else float("nan"),
         observed_rate=positives / rows if rows else float("nan"),
@@ -53,7 +55,20 @@ def scorecard(outcome: BoolArray, probability: FloatArray) -> Scorecard:
 
 def ranking_scores(outcome: BoolArray, score: FloatArray) -> tuple[float, float]:
     """ROC AUC and PR AUC (average precision) of any monotone risk score."""
-    return float(roc_auc_score(outcome, score)), float(average_precision_score(outcome, score))
+    return roc_auc(outcome, score), average_precision(outcome, score)
+
+
+def roc_auc(outcome: BoolArray, score: FloatArray) -> float:
+    """Area under the ROC curve: the chance a backordered row outranks another row."""
+    positives = int(outcome.sum())
+    negatives = int(outcome.size) - positives
+    if positives == 0 or negatives == 0:
+        return float("nan")
+    _, group, counts = np.unique(score, return_inverse=True, return_counts=True)
+    # Tied scores share the average of the ranks they span (1-based).
+    average_rank = np.cumsum(counts) - (counts - 1) / 2.0
+    rank_sum = float(average_rank[group.reshape(-1)][outcome].sum())
+    return (rank_sum - positives * (positives + 1) / 2.0) / (positives * negatives)
 
 
 def average_precision(outcome: BoolArray, score: FloatArray) -> float:

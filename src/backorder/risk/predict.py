@@ -16,6 +16,7 @@ import lightgbm as lgb
 import numpy as np
 
 from backorder.risk.calibration import PlattCalibrator
+from backorder.risk.errors import ModelMismatchError
 from backorder.risk.explain import REASONS_PER_ROW, ObjectArray, contributions, top_reasons
 from backorder.risk.features import FEATURES_BY_NAME, feature_matrix
 from backorder.risk.kaggle import FloatArray, Snapshots, StrArray
@@ -24,10 +25,6 @@ from backorder.risk.monitor import PSI_ALERT, BinReference, FeatureDrift, featur
 
 SCORE_CHUNK = 50_000
 SCORE_COLUMNS = ("sku", "probability", "reason_1", "reason_2", "reason_3", "model_version")
-
-
-class ModelMismatchError(ValueError):
-    """A stored model needs features this code does not know."""
 
 
 @dataclass(frozen=True)
@@ -122,8 +119,14 @@ def probabilities(model: RiskModel, rows: Snapshots) -> FloatArray:
     return out
 
 
-def score(model: RiskModel, rows: Snapshots, explain_top: int | None = None) -> RiskScores:
-    """Score snapshots; explain the `explain_top` riskiest rows (every row when None).
+def score(
+    model: RiskModel,
+    rows: Snapshots,
+    explain_top: int | None = None,
+    explain_above: float | None = None,
+) -> RiskScores:
+    """Score snapshots; explain the `explain_top` riskiest rows (every row when None) and
+    every row whose probability reaches `explain_above`.
 
     Explanations are LightGBM's exact per-row contributions (TreeSHAP), which cost a few
     hundred times more than the prediction itself; capping them keeps a million-row batch
@@ -135,6 +138,8 @@ def score(model: RiskModel, rows: Snapshots, explain_top: int | None = None) -> 
         chosen = np.arange(len(rows))
     else:
         chosen = np.sort(np.argsort(-probability, kind="stable")[: max(explain_top, 0)])
+        if explain_above is not None:
+            chosen = np.union1d(chosen, np.flatnonzero(probability >= explain_above))
     for start in range(0, chosen.size, SCORE_CHUNK):
         part = chosen[start : start + SCORE_CHUNK]
         matrix = model.matrix(rows.take(part))

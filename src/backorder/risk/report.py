@@ -1,18 +1,31 @@
-"""What training produces: the fitted model, its settings and what was measured."""
+"""What training produces: the fitted model, its settings and what was measured.
+
+Imports nothing heavy (no LightGBM, no scikit-learn): the CLI reads `TrainingSettings`
+without paying for them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from importlib.metadata import version
 from typing import Any
 
-import lightgbm as lgb
 import numpy as np
-import sklearn
 
 from backorder.risk.calibration import PlattCalibrator
+from backorder.risk.errors import TrainingDataError
 from backorder.risk.explain import Importance
 from backorder.risk.metrics import Scorecard
 from backorder.risk.monitor import BinReference
+
+__all__ = [
+    "CandidateResult",
+    "FoldResult",
+    "TrainedRiskModel",
+    "TrainingDataError",
+    "TrainingReport",
+    "TrainingSettings",
+]
 
 
 @dataclass(frozen=True)
@@ -142,8 +155,8 @@ class TrainedRiskModel:
             "importance": [asdict(item) for item in self.importance],
             "psi_reference": {name: ref.to_json() for name, ref in self.psi_reference.items()},
             "libraries": {
-                "lightgbm": lgb.__version__,
+                "lightgbm": version("lightgbm"),
                 "numpy": np.__version__,
-                "scikit-learn": sklearn.__version__,
+                "scikit-learn": version("scikit-learn"),
             },
         }

@@ -46,6 +46,7 @@ from backorder.risk.report import (
     CandidateResult,
     FoldResult,
     TrainedRiskModel,
+    TrainingDataError,
     TrainingReport,
     TrainingSettings,
 )
@@ -65,10 +66,6 @@ Progress = Callable[[str, float], None]
 
 MIN_CLASS_ROWS = 20
 IntArray = NDArray[np.intp]
-
-
-class TrainingDataError(ValueError):
-    """The rows cannot train a model (no label, or too few of one class)."""
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,10 @@ and ship, goods arrive, customers order (each line promised and allocated at int
 change and cancel; at the end of the day the items whose supply changed are reallocated
 by policy and what is due ships from stock. Everything goes through the same handlers the
 API uses; only the clock is the replay's.
+
+With an `Orchestration`, the backorder cases run as workflows in step with the clock,
+and simulated people and partners (`scenario.operations`) answer what the cases ask for:
+picks, approvals, tasks, the service's own purchase orders.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from backorder.domain.model import Order, SupplyKind
+from backorder.scenario.operations import SimulatedOperations
 from backorder.scenario.reference import (
     GoodsReceived,
     OrderLineCancelled,
@@ -107,11 +112,33 @@ def _batches(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
         yield items[start : start + size]
 
 
-class Replay:
-    """Drives the service through the scenario's days."""
+class CaseDriver(Protocol):
+    """Runs the backorder cases in step with the replay (see `workflows.replay_driver`)."""
 
-    def __init__(self, ctx: ServiceContext, clock: FixedClock, scenario: ReferenceScenario) -> None:
+    def settle(self) -> None:
+        """Open and wake cases for what happened so far; return once they have looked."""
+
+
+@dataclass
+class Orchestration:
+    """What runs beside the world when workflows are on: the cases, and the people."""
+
+    cases: CaseDriver
+    operations: SimulatedOperations
+
+
+class Replay:
+    """Drives the service through the scenario's days (with or without workflows)."""
+
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        clock: FixedClock,
+        scenario: ReferenceScenario,
+        orchestration: Orchestration | None = None,
+    ) -> None:
         self.ctx, self.clock, self.scenario = ctx, clock, scenario
+        self.orchestration = orchestration
         self.log = ReplayLog()
         self._po_skus = {s.source_id: s.sku for s in scenario.initial_supply}
         for event in scenario.events:
@@ -135,26 +162,55 @@ class Replay:
     def _replay_day(self, day: date, events: list[WorldEvent]) -> None:
         stats = DayStats(day=day)
         touched: set[str] = set()
+        if self.orchestration is not None:
+            self.orchestration.operations.start_day()
+        blocks = {
+            block: list(in_block)
+            for block, in_block in itertools.groupby(events, key=lambda e: e.at.hour // BLOCK_HOURS)
+        }
         # Every few hours the world's news goes in as batches, as an ERP feed would: supply
-        # first, then order changes, then new orders (promised against that supply).
-        for block, in_hour in itertools.groupby(events, key=lambda e: e.at.hour // BLOCK_HOURS):
-            self.clock.set(datetime.combine(day, time(block * BLOCK_HOURS, 0)))
-            batch = list(in_hour)
-            self._purchase_orders([e for e in batch if isinstance(e, PurchaseOrderPlaced)], touched)
-            self._acknowledgements(
-                [e for e in batch if isinstance(e, SupplierAcknowledged)], touched
-            )
-            self._ship_notices([e for e in batch if isinstance(e, ShipmentNotified)], touched)
-            self._receipts([e for e in batch if isinstance(e, GoodsReceived)], touched, stats)
-            self._changes(batch, stats)
-            self._orders([e.order for e in batch if isinstance(e, OrderPlaced)], stats)
+        # first, then order changes, then new orders (promised against that supply). With
+        # workflows on, the people work their queues mid-morning and mid-afternoon.
+        for hour in range(0, 24, BLOCK_HOURS):
+            block = hour // BLOCK_HOURS
+            if block in blocks:
+                self.clock.set(datetime.combine(day, time(hour, 0)))
+                self._world_block(blocks[block], touched, stats)
+                self._settle()
+            self._people(day, time(hour + 10, 0), first=block == 0)
         self.clock.set(datetime.combine(day, time(20, 0)))
         if touched:
             run_allocation(self.ctx, skus=sorted(touched), solver="priority", actor=ACTOR)
+            self._settle()
         self.clock.set(datetime.combine(day, time(22, 0)))
         shipped = fulfilment.ship_due(self.ctx, ACTOR)
         stats.shipped_lines, stats.shipped_units = shipped.lines, shipped.units
+        self._settle()
         self.log.days.append(stats)
+
+    def _world_block(self, batch: list[WorldEvent], touched: set[str], stats: DayStats) -> None:
+        self._purchase_orders([e for e in batch if isinstance(e, PurchaseOrderPlaced)], touched)
+        self._acknowledgements([e for e in batch if isinstance(e, SupplierAcknowledged)], touched)
+        self._ship_notices([e for e in batch if isinstance(e, ShipmentNotified)], touched)
+        self._receipts([e for e in batch if isinstance(e, GoodsReceived)], touched, stats)
+        self._changes(batch, stats)
+        self._orders([e.order for e in batch if isinstance(e, OrderPlaced)], stats)
+
+    def _settle(self) -> None:
+        if self.orchestration is not None:
+            self.orchestration.cases.settle()
+
+    def _people(self, day: date, at: time, *, first: bool) -> None:
+        """Suppliers (mornings), the warehouse and the teams (twice a day)."""
+        if self.orchestration is None:
+            return
+        operations = self.orchestration.operations
+        self.clock.set(datetime.combine(day, at))
+        if first:
+            operations.suppliers_and_transfers(day)
+        operations.warehouse_picks()
+        operations.work_queues(share=0.5)
+        self._settle()
 
     def _acknowledgements(self, acks: list[SupplierAcknowledged], touched: set[str]) -> None:
         if acks:

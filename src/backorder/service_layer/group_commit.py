@@ -62,15 +62,23 @@ class GroupCommitter(Generic[Request, Answer]):
     """Handles requests from many threads in batches, one batch at a time, in one thread."""
 
     def __init__(
-        self, name: str, handle: BatchHandler[Request, Answer], max_batch: int = 200
+        self,
+        name: str,
+        handle: BatchHandler[Request, Answer],
+        max_batch: int = 200,
+        urgent: Callable[[Request], bool] | None = None,
     ) -> None:
         self.name = name
         self.handle = handle
         self.max_batch = max_batch  # bounds lock time and the size of a retry
+        # Urgent requests overtake the others (a woken case before a surge of new ones).
+        self.urgent = urgent
+        self._urgent: deque[_Ticket[Request, Answer]] = deque()
         self._waiting: deque[_Ticket[Request, Answer]] = deque()
         self._ready = threading.Condition()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self.answered = 0  # requests answered so far (read by drivers waiting for quiet)
 
     def submit(self, request: Request) -> Answer:
         """Handle one request (batched with others); raises what its handling raised."""
@@ -97,7 +105,10 @@ class GroupCommitter(Generic[Request, Answer]):
         with self._ready:
             if self._closed:
                 raise RuntimeError(f"{self.name} is shut down")
-            self._waiting.append(ticket)
+            if self.urgent is not None and self.urgent(ticket.request):
+                self._urgent.append(ticket)
+            else:
+                self._waiting.append(ticket)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
                 self._thread.start()
@@ -106,7 +117,7 @@ class GroupCommitter(Generic[Request, Answer]):
     @property
     def waiting(self) -> int:
         """Requests queued and not yet taken into a batch."""
-        return len(self._waiting)
+        return len(self._urgent) + len(self._waiting)
 
     @property
     def started(self) -> bool:
@@ -125,16 +136,19 @@ class GroupCommitter(Generic[Request, Answer]):
     def _run(self) -> None:
         while True:
             with self._ready:
-                while not self._waiting and not self._closed:
+                while not self.waiting and not self._closed:
                     self._ready.wait()
-                if not self._waiting:
+                if not self.waiting:
                     return
-                count = min(self.max_batch, len(self._waiting))
-                batch = [self._waiting.popleft() for _ in range(count)]
+                batch: list[_Ticket[Request, Answer]] = []
+                for queue in (self._urgent, self._waiting):
+                    while queue and len(batch) < self.max_batch:
+                        batch.append(queue.popleft())
             try:
                 answers = self.handle([ticket.request for ticket in batch])
                 for ticket, answer in zip(batch, answers, strict=True):
                     ticket.settle(answer)
+                self.answered += len(batch)
             except BaseException as error:
                 # Never leave a caller waiting on a dead thread; the next request starts anew.
                 for ticket in batch:

@@ -19,6 +19,7 @@ from typing import Self, TypeVar
 from sqlalchemy import Connection
 from sqlalchemy.engine import NestedTransaction
 
+from backorder.adapters.repositories.edi import EdiRepository
 from backorder.adapters.repositories.integration import IntegrationRepository
 from backorder.adapters.repositories.platform import PlatformRepository
 from backorder.service_layer.context import ServiceContext
@@ -106,6 +107,7 @@ class SharedTransaction:
         # Readers too: handlers must see what the batch wrote so far (uncommitted).
         self.context = dataclasses.replace(self._ctx, unit_of_work=nested, reader=nested)
         self.integration = IntegrationRepository(outer.connection)
+        self.edi = EdiRepository(outer.connection)
         return self
 
     def __exit__(

@@ -31,14 +31,36 @@ from backorder.web import charts
 from backorder.web.rendering import active_risk_model, context, render, signed_in, static_file
 
 router = APIRouter(include_in_schema=False)
-Day = Annotated[date | None, Query()]
+# Forms send empty fields as "": dates and numbers are parsed here, where "" means "not set".
+Day = Annotated[str | None, Query(max_length=10)]
 Text = Annotated[str | None, Query(max_length=64)]
+
+
+def _date(name: str, value: str | None) -> date | None:
+    if not value or not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInputError(name, f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _number(name: str, value: str | None) -> int | None:
+    if not value or not value.strip():
+        return None
+    try:
+        found = int(value.strip())
+    except ValueError:
+        raise InvalidInputError(name, f"{value!r} is not a whole number") from None
+    if found < 0:
+        raise InvalidInputError(name, "must not be negative")
+    return found
 
 
 def _scope(
     request: Request,
-    start: date | None,
-    end: date | None,
+    start: str | None,
+    end: str | None,
     region: str | None,
     location: str | None,
     product_line: str | None,
@@ -47,8 +69,8 @@ def _scope(
 ) -> KpiFilter:
     return snapshot.make_filter(
         context(request).clock.today(),
-        start,
-        end,
+        _date("start", start),
+        _date("end", end),
         region=region,
         location=location,
         product_line=product_line,
@@ -136,7 +158,7 @@ def backorders(
     tier: Text = None,
     sku: Text = None,
     customer: Text = None,
-    min_age: Annotated[int | None, Query(ge=0, le=3650)] = None,
+    min_age: Annotated[str | None, Query(max_length=6)] = None,
     sort: Annotated[str, Query(pattern="^(" + "|".join(SORTS) + ")$")] = "age",
     desc: bool = False,
     page: Annotated[int, Query(ge=1)] = 1,
@@ -146,13 +168,14 @@ def backorders(
     ctx = context(request)
     try:
         where = _scope(request, start, end, region, location, product_line, item_group, tier)
+        min_age_days = _number("min_age", min_age)
     except InvalidInputError as error:
         return _invalid(request, error)
     query = BackorderQuery(
         scope=where,
         sku=(sku or "").strip() or None,
         customer=(customer or "").strip() or None,
-        min_age_days=min_age,
+        min_age_days=min_age_days,
         sort=sort,
         descending=desc,
         page=page,
@@ -281,18 +304,23 @@ def process(
 @router.get("/risk", response_class=HTMLResponse)
 def risk(
     request: Request,
-    horizon: Annotated[int, Query(ge=1, le=90)] = snapshot.DEFAULT_HORIZON_DAYS,
+    horizon: Annotated[str | None, Query(max_length=3)] = None,
 ) -> HTMLResponse:
     """Items at risk: the risk model's scores if one is active, and supply coverage."""
     session = signed_in(request)
+    try:
+        days = _number("horizon", horizon) or snapshot.DEFAULT_HORIZON_DAYS
+    except InvalidInputError as error:
+        return _invalid(request, error)
+    days = min(max(days, 1), 90)
     with reading(context(request)) as read:
-        at_risk = items_at_risk(read.connection, read.today, horizon)
+        at_risk = items_at_risk(read.connection, read.today, days)
     return render(
         request,
         "risk.html",
         session,
         title="Items at risk",
         items=at_risk,
-        horizon=horizon,
+        horizon=days,
         model=active_risk_model(request),
     )

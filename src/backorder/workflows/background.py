@@ -20,6 +20,7 @@ import structlog
 
 from backorder.adapters.outbox.relay import build_relay
 from backorder.adapters.outbox.settings import RelaySettings
+from backorder.adapters.outbox.tail import hole_watch
 from backorder.bootstrap import Application
 from backorder.service_layer.handlers.escalation import escalate_overdue
 from backorder.workflows import runtime
@@ -87,7 +88,13 @@ class BackgroundServices:
     def start_loops(self) -> None:
         """Start the loops only (`start` also launches the workflow runtime)."""
         if self.dispatch:
-            self.loops.append(Dispatcher(self.application.context, self.dispatch_interval))
+            self.loops.append(
+                Dispatcher(
+                    self.application.context,
+                    self.dispatch_interval,
+                    hole_watch(self.application.engine),
+                )
+            )
         self.loops.append(NotificationWorker.from_application(self.application))
         # SLA clocks run on business time: breach overdue tasks, escalate them one level.
         context = self.application.context

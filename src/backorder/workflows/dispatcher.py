@@ -3,19 +3,21 @@ workflow when anything about the line or its supply changes, and tick cases whos
 check has come.
 
 The dispatcher reads the outbox (events committed with their change) after its own
-cursor, so it sees every event exactly in commit order, survives restarts without losing
-one, and may run again over an event harmlessly (case opening is idempotent, messages
-carry the event id as idempotency key).
+cursor, taking only the settled prefix (no position can still commit below it), so it
+sees every event in position order, survives restarts without losing one, and may run
+again over an event harmlessly (case opening is idempotent, wake-ups carry the cursor as
+idempotency key).
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
 
+from backorder.adapters.outbox.tail import HoleWatch, settled
 from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.handlers.cases import open_cases
 from backorder.workflows import lifecycle
@@ -35,66 +37,101 @@ _SUPPLY_EVENTS = {"backorder.purchase_order_line.changed.v1"}
 _BACKORDERED = "backorder.order_line.backordered.v1"
 
 
+_REASONS = {
+    _BACKORDERED: "line backordered",
+    "backorder.order_line.allocated.v1": "line allocated",
+    "backorder.order_line.repromised.v1": "promise changed",
+    "backorder.order_line.shipped.v1": "line shipped",
+    "backorder.order_line.cancelled.v1": "line cancelled",
+    "backorder.case.changed.v1": "case changed",
+}
+GAP_SETTLE_SECONDS = 30.0  # fallback for stepping over an outbox hole (see outbox.tail)
+
+
 @dataclass(frozen=True)
 class DispatchResult:
-    """What one pass did."""
+    """What one pass did: events read, cases opened, cases woken (with news or a tick)."""
 
     events: int
-    opened: int
-    woken: int
+    opened: list[str] = field(default_factory=list)
+    woken: list[str] = field(default_factory=list)
 
 
-def dispatch_once(ctx: ServiceContext) -> DispatchResult:
-    """Handle the events committed since the last pass, then the checks that are due."""
+def _line_reason(event: dict[str, Any]) -> str:
+    reason = _REASONS.get(event["type"], "news")
+    detail = event["data"].get("reason")
+    return (
+        f"{reason}: {detail}" if detail and event["type"].startswith("backorder.case.") else reason
+    )
+
+
+def dispatch_once(ctx: ServiceContext, watch: HoleWatch | None = None) -> DispatchResult:
+    """Handle the events committed since the last pass, then the checks that are due.
+
+    Only the settled prefix of new events is taken (on PostgreSQL a later position can
+    commit first; see `adapters.outbox.tail`), so no event is ever skipped.
+    """
+    if watch is not None:
+        watch.refresh()
     with ctx.reader() as uow:
         after = uow.platform.cursor(CURSOR)
-        batch = uow.platform.events_after(after, BATCH)
-    to_open: dict[int, tuple[int, str, str]] = {}
-    wake_lines: dict[int, str] = {}
-    wake_sources: dict[str, str] = {}
+        rows = uow.platform.events_after(after, BATCH)
+        batch = rows[: settled(rows, after, uow.clock.now(), GAP_SETTLE_SECONDS, watch)]
+    to_open: dict[int, str] = {}
+    line_news: dict[int, str] = {}
+    source_news: set[str] = set()
     for event in batch:
         data: dict[str, Any] = event["data"]
         if event["type"] == _BACKORDERED:
-            to_open[int(data["line_id"])] = (int(data["line_id"]), data["sku"], "")
-            wake_lines[int(data["line_id"])] = event["event_id"]
-        elif event["type"] in _LINE_EVENTS and "line_id" in data:
-            wake_lines[int(data["line_id"])] = event["event_id"]
+            to_open[int(data["line_id"])] = str(data["sku"])
+        if event["type"] in _LINE_EVENTS and "line_id" in data:
+            line_news[int(data["line_id"])] = _line_reason(event)
         elif event["type"] in _SUPPLY_EVENTS:
-            wake_sources[str(data["source_id"])] = event["event_id"]
+            source_news.add(str(data["source_id"]))
     opened: list[str] = []
     if to_open:
         with ctx.unit_of_work() as uow:
             customers = uow.orders.customers_of(list(to_open))
             opened = open_cases(
-                uow, [(line, sku, customers.get(line, "")) for line, sku, _ in to_open.values()]
+                uow, [(line, sku, customers.get(line, "")) for line, sku in to_open.items()]
             )
             uow.commit()
         lifecycle.start_cases(opened)
-    woken = 0
     with ctx.reader() as uow:
-        line_cases = uow.cases.open_case_ids_for_lines(list(wake_lines))
-        source_cases = uow.cases.open_case_ids_for_sources(list(wake_sources))
+        line_cases = set(uow.cases.open_case_ids_for_lines(list(line_news)))
+        source_cases = set(uow.cases.open_case_ids_for_sources(sorted(source_news)))
         due = uow.cases.due_for_check(uow.clock.now())
-    news: list[str] = sorted((set(line_cases) | set(source_cases)) - set(opened))
-    if news:
-        lifecycle.wake_cases(news, "news", idempotency_key=f"after-{after}")
-        woken += len(news)
-    ticks: list[str] = sorted(set(due) - set(news) - set(opened))
-    if ticks:
-        lifecycle.wake_cases(ticks, "check due")
-        woken += len(ticks)
+    by_reason: dict[str, list[str]] = {}
+    for line_id, reason in line_news.items():
+        if f"case-{line_id}" in line_cases:
+            by_reason.setdefault(reason, []).append(f"case-{line_id}")
+    told = set(opened) | line_cases
+    by_reason["supply changed"] = sorted(source_cases - told)
+    by_reason["check due"] = sorted(set(due) - told - source_cases)
+    woken: list[str] = []
+    for reason, case_ids in by_reason.items():
+        fresh = [case_id for case_id in case_ids if case_id not in opened]
+        if fresh:
+            # Keyed by the cursor: a pass repeated after a crash sends nothing twice.
+            key = f"after-{after}:{reason}" if reason != "check due" else None
+            lifecycle.wake_cases(fresh, reason, idempotency_key=key)
+            woken.extend(fresh)
     if batch:
         with ctx.unit_of_work() as uow:
             uow.platform.set_cursor(CURSOR, int(batch[-1]["position"]))
             uow.commit()
-    return DispatchResult(events=len(batch), opened=len(opened), woken=woken)
+        if watch is not None:
+            watch.forget_below(int(batch[-1]["position"]))
+    return DispatchResult(events=len(batch), opened=opened, woken=woken)
 
 
 class Dispatcher:
     """Runs `dispatch_once` in a background thread every `interval` seconds."""
 
-    def __init__(self, ctx: ServiceContext, interval: float = 0.2) -> None:
-        self.ctx, self.interval = ctx, interval
+    def __init__(
+        self, ctx: ServiceContext, interval: float = 0.2, watch: HoleWatch | None = None
+    ) -> None:
+        self.ctx, self.interval, self.watch = ctx, interval, watch
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="case-dispatcher", daemon=True)
 
@@ -110,9 +147,9 @@ class Dispatcher:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                result = dispatch_once(self.ctx)
+                result = dispatch_once(self.ctx, self.watch)
             except Exception:
                 log.exception("dispatch_failed")
-                result = DispatchResult(0, 0, 0)
+                result = DispatchResult(0)
             if result.events < BATCH:
                 self._stop.wait(self.interval)

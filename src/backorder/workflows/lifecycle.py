@@ -51,7 +51,7 @@ def _wait_seconds(outcome: dict[str, Any]) -> float:
 @DBOS.workflow()
 async def run_case(case_id: str) -> str:
     """Drive one backorder case from detection to closure."""
-    reason = "case opened"
+    reason = runtime.OPENING_REASON
     while True:
         outcome = await evaluate_step(case_id, reason)
         if outcome["terminal"]:

@@ -22,6 +22,7 @@ from backorder.service_layer.handlers import cases as case_handlers
 from backorder.service_layer.handlers.cases import CaseLook, CaseStep
 
 CASE_QUEUE = "backorder-cases"
+OPENING_REASON = "case opened"
 EVALUATION_BATCH = 100  # cases per shared transaction: bounds how long item locks are held
 
 
@@ -98,7 +99,11 @@ def start(application: Application, *, run_workers: bool = True) -> None:
     _runtime.context = application.context
     if _runtime.evaluations is None:
         _runtime.evaluations = GroupCommitter(
-            "case-evaluation", one_by_one_on_failure(_evaluate_batch), max_batch=EVALUATION_BATCH
+            "case-evaluation",
+            one_by_one_on_failure(_evaluate_batch),
+            max_batch=EVALUATION_BATCH,
+            # News about a case goes before the first look of cases opened in a surge.
+            urgent=lambda look: look.reason != OPENING_REASON,
         )
     if _runtime.launched:
         return
@@ -111,7 +116,7 @@ def start(application: Application, *, run_workers: bool = True) -> None:
         "name": "backorder",
         "system_database_url": system_database_url(application),
         "application_version": application.settings.application_version,
-        "notification_listener_polling_interval_sec": 0.1,
+        "notification_listener_polling_interval_sec": application.settings.workflow_poll_seconds,
         # DBOS narrates every launch at INFO (schema migrations, recovery); ours says enough.
         "log_level": "DEBUG" if application.settings.log_level.upper() == "DEBUG" else "WARNING",
     }
@@ -124,7 +129,11 @@ def start(application: Application, *, run_workers: bool = True) -> None:
     DBOS(config=config)
     DBOS.launch()
     _runtime.queues.append(
-        DBOS.register_queue(CASE_QUEUE, worker_concurrency=None, polling_interval_sec=0.2)
+        DBOS.register_queue(
+            CASE_QUEUE,
+            worker_concurrency=None,
+            polling_interval_sec=2 * application.settings.workflow_poll_seconds,
+        )
     )
     _runtime.launched = True
 

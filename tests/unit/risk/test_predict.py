@@ -65,10 +65,11 @@ def test_scores_csv_records_the_version(
 def test_evaluation_reports_figures_drift_and_version(
     risk_model: RiskModel, labelled: Snapshots
 ) -> None:
+    assert labelled.went_on_backorder is not None
     result = evaluate(risk_model, labelled).to_json()
     assert result["model_version"] == "v0001"
     assert result["rows"] == 5000
-    assert result["positives"] == int(labelled.went_on_backorder.sum())  # type: ignore[union-attr]
+    assert result["positives"] == int(labelled.went_on_backorder.sum())
     assert 0.5 < result["roc_auc"] <= 1.0
     assert 0.0 < result["pr_auc"] <= 1.0
     assert 0.0 < result["brier"] < 0.1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -12,7 +12,7 @@ from backorder.adapters.memory import FakeUnitOfWork
 from backorder.domain.model import LineStatus, Order
 from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.errors import InvalidInputError
-from backorder.service_layer.group_commit import IntakeQueue
+from backorder.service_layer.group_commit import GroupCommitter, IntakeQueue
 from backorder.service_layer.handlers.orders import PlacedOrder
 from tests.unit.service_layer.conftest import Harness
 
@@ -153,3 +153,30 @@ def test_a_closed_intake_refuses_new_orders(harness: Harness) -> None:
 
     with pytest.raises(RuntimeError, match="shut down"):
         queue.place(harness.new_order("SO-1", ("A", 1)), "ana")
+
+
+def test_urgent_requests_overtake_those_waiting_before_them() -> None:
+    release = threading.Event()
+    batches: list[list[str]] = []
+
+    def handle(batch: Sequence[str]) -> list[str]:
+        release.wait(timeout=10)
+        batches.append(list(batch))
+        return list(batch)
+
+    committer: GroupCommitter[str, str] = GroupCommitter(
+        "test", handle, max_batch=2, urgent=lambda name: name.startswith("!")
+    )
+    first = threading.Thread(target=committer.submit, args=("first",))
+    first.start()
+    _until(lambda: committer.started and not committer.waiting)
+    others = [threading.Thread(target=committer.submit, args=(n,)) for n in ("a", "b", "!c")]
+    for number, thread in enumerate(others, start=1):
+        thread.start()
+        _until(lambda n=number: committer.waiting == n)  # type: ignore[misc]
+    release.set()
+    for thread in [first, *others]:
+        thread.join(timeout=10)
+    committer.close()
+
+    assert batches == [["first"], ["!c", "a"], ["b"]]

@@ -123,6 +123,7 @@ class InboundConsumer:
                 messages = await ahead
                 if stop.is_set():
                     await self._hand_back(messages)
+                    await connection.flush()
                     break
                 if not messages:
                     if idle_exit is not None and time.monotonic() - idle_since >= idle_exit:
@@ -147,6 +148,10 @@ class InboundConsumer:
             )
             return found
         except (nats.errors.TimeoutError, TimeoutError):  # the client raises either
+            return []
+        except nats.errors.Error as error:  # reconnecting, or the server went away
+            log.warning("inbound_fetch_failed", error=repr(error))
+            await asyncio.sleep(1.0)
             return []
 
     async def _hand_back(self, messages: Sequence[Msg]) -> None:

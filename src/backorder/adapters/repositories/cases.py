@@ -6,18 +6,23 @@ work.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import NoResultFound
 
 from backorder.adapters import orm
-from backorder.adapters.repositories.replenishment import ReplenishmentRepository
-from backorder.adapters.repositories.supply import value_chunks
+from backorder.adapters.repositories.master import MasterDataRepository
+from backorder.adapters.repositories.replenishment import OPEN_STATUSES, ReplenishmentRepository
+from backorder.adapters.repositories.supply import on_hand_source_id, value_chunks
 from backorder.adapters.repositories.tasks import TaskRepository as TaskRepository
 from backorder.domain.cases import CaseState, HeldSupply, LineFacts, SupplyStage
+from backorder.domain.model import Item, Supplier, TransferLane
 
 
 @dataclass(frozen=True)
@@ -72,13 +77,171 @@ def _record(row: Any) -> CaseRecord:
     )
 
 
-_CASE = select(orm.backorder_cases).where(orm.backorder_cases.c.case_id == bindparam("case_id"))
+def _in(column: Any, name: str = "values") -> Any:
+    return column.in_(bindparam(name, expanding=True))
+
+
+def _chunks(values: Sequence[Any], size: int = 900) -> Iterable[list[Any]]:
+    for start in range(0, len(values), size):
+        yield list(values[start : start + size])
+
+
+# Prepared once and reused with new values: building a statement and its cache key costs
+# more CPU than running it, and a case evaluation runs these for every case.
+_cases, _actions, _history = orm.backorder_cases, orm.case_actions, orm.case_history
+_CASE = select(_cases).where(_cases.c.case_id == bindparam("case_id"))
+_CASES_BY_ID = select(_cases).where(_in(_cases.c.case_id))
+_DONE_KEYS = select(_actions.c.case_id, _actions.c.key).where(_in(_actions.c.case_id))
+_MARK = {
+    # One statement that tells whether the action was new: a key already stored (by an
+    # earlier look, or a concurrent one) inserts nothing.
+    "sqlite": sqlite.insert(_actions).on_conflict_do_nothing(),
+    "postgresql": postgresql.insert(_actions).on_conflict_do_nothing(),
+}
+_ADD_HISTORY = insert(_history)
+_SET_STATE = update(_cases).where(_cases.c.case_id == bindparam("k_case_id"))
+_STATE_VALUES = {
+    # Which columns an evaluation writes: (state changed, case over) -> prepared update.
+    (changed, terminal): _SET_STATE.values(
+        {
+            name: bindparam(f"v_{name}")
+            for name in ("state", "next_check_at", "evaluated_at")
+            + (("updated_at",) if changed else ())
+            + (("closed_at",) if terminal else ())
+        }
+    )
+    for changed in (False, True)
+    for terminal in (False, True)
+}
+_lines, _alloc = orm.order_lines, orm.allocations
+_pol, _po = orm.purchase_order_lines, orm.purchase_orders
+_FACT_LINES = select(
+    _lines.c.line_id,
+    _lines.c.sku,
+    _lines.c.quantity,
+    _lines.c.shipped_quantity,
+    _lines.c.status,
+    _lines.c.requested_date,
+    _lines.c.promise_date,
+).where(_in(_lines.c.line_id))
+_FACT_HELD = (
+    select(
+        _alloc.c.line_id,
+        _alloc.c.source_id,
+        _alloc.c.quantity,
+        _alloc.c.available_date,
+        _pol.c.confirmation,
+        _pol.c.expected_date,
+        _pol.c.confirmed_date,
+        _po.c.supplier,
+        _po.c.created_at,
+    )
+    .select_from(_alloc)
+    .outerjoin(_pol, _pol.c.source_id == _alloc.c.source_id)
+    .outerjoin(_po, _po.c.po_number == _pol.c.po_number)
+    .where(_in(_alloc.c.line_id))
+    .order_by(_alloc.c.line_id, _alloc.c.id)
+)
+_decisions = orm.decision_records
+_FACT_DECISIONS = select(
+    _decisions.c.line_id, _decisions.c.offered_sku, _decisions.c.home_location
+).where(_in(_decisions.c.line_id))
+_FACT_LINE_HOMES = (
+    select(
+        _lines.c.line_id,
+        _lines.c.ship_from,
+        orm.customers.c.home_location,
+        orm.customers.c.region,
+    )
+    .join(orm.customers, orm.customers.c.code == _lines.c.customer)
+    .where(_in(_lines.c.line_id))
+)
+_links, _suggestions = orm.purchase_suggestion_cases, orm.purchase_suggestions
+_FACT_PENDING = (
+    select(_links.c.case_id)
+    .join(_suggestions, _suggestions.c.suggestion_id == _links.c.suggestion_id)
+    .where(
+        _in(_links.c.case_id),
+        _suggestions.c.status.in_(OPEN_STATUSES),
+    )
+    .distinct()
+)
+_FACT_ON_HAND = select(orm.inventory.c.sku, orm.inventory.c.location, orm.inventory.c.on_hand).where(
+    _in(orm.inventory.c.sku)
+)
+_FACT_TAKEN = (
+    select(_alloc.c.source_id, func.sum(_alloc.c.quantity))
+    .where(_in(_alloc.c.source_id))
+    .group_by(_alloc.c.source_id)
+)
+class ReferenceData:
+    """Master data (items, suppliers, lanes) read at most once per batch of evaluations.
+
+    No case action writes master data, so while a batch of cases is evaluated in one
+    transaction each of these is read once, however many cases and actions use it. Items
+    are read together: the first one asked for brings every item the batch named.
+    """
+
+    def __init__(self, master: MasterDataRepository, skus: Iterable[str] = ()) -> None:
+        self._master = master
+        self._wanted = set(skus)
+        self._items: dict[str, Item | None] = {}
+        self._suppliers: list[Supplier] | None = None
+        self._lanes: list[TransferLane] | None = None
+
+    def want(self, skus: Iterable[str]) -> None:
+        """Read these items too when items are first read."""
+        self._wanted.update(skus)
+
+    def item(self, sku: str) -> Item | None:
+        """One item (with its substitutes), or None when it is unknown."""
+        if sku not in self._items:
+            wanted = sorted((self._wanted | {sku}) - self._items.keys())
+            found = {item.sku: item for item in self._master.items(wanted)}
+            self._items.update({w: found.get(w) for w in wanted})
+        return self._items[sku]
+
+    def suppliers(self) -> list[Supplier]:
+        """All suppliers, by code."""
+        if self._suppliers is None:
+            self._suppliers = self._master.suppliers()
+        return self._suppliers
+
+    def supplier(self, code: str | None) -> Supplier | None:
+        """One supplier by code, or None."""
+        return next((s for s in self.suppliers() if s.code == code), None)
+
+    def lanes(self) -> list[TransferLane]:
+        """All lanes."""
+        if self._lanes is None:
+            self._lanes = self._master.lanes()
+        return self._lanes
+
+
 _CONFIRMATION_STAGE = {
     "unconfirmed": SupplyStage.ORDERED,
     "confirmed": SupplyStage.CONFIRMED,
     "shipped": SupplyStage.SHIPPED,
     "received": SupplyStage.ON_HAND,
 }
+
+
+_SET_FIELDS: dict[tuple[str, ...], Any] = {}  # prepared updates, by the columns they set
+
+
+def _held(row: Any, today: date) -> HeldSupply:
+    return HeldSupply(
+        quantity=row.quantity,
+        stage=(
+            SupplyStage.ON_HAND
+            if row.source_id.startswith("OH/")
+            else _CONFIRMATION_STAGE.get(row.confirmation or "unconfirmed", SupplyStage.ORDERED)
+        ),
+        due=(row.confirmed_date or row.expected_date or row.available_date or today),
+        source_id=row.source_id,
+        supplier=row.supplier,
+        ordered_on=row.created_at.date() if row.created_at else None,
+    )
 
 
 class CaseRepository:
@@ -228,72 +391,131 @@ class CaseRepository:
         )
         return [r[0] for r in rows]
 
+    def get_many(self, case_ids: Sequence[str]) -> dict[str, CaseRecord]:
+        """The cases that exist among these, by id."""
+        found: dict[str, CaseRecord] = {}
+        for chunk in _chunks(sorted(set(case_ids))):
+            for row in self.connection.execute(_CASES_BY_ID, {"values": chunk}):
+                found[row.case_id] = _record(row)
+        return found
+
+    def done_actions(self, case_ids: Sequence[str]) -> dict[str, set[str]]:
+        """The keys of the actions carried out for each of these cases."""
+        done: dict[str, set[str]] = {case_id: set() for case_id in case_ids}
+        for chunk in _chunks(sorted(done)):
+            for case_id, key in self.connection.execute(_DONE_KEYS, {"values": chunk}):
+                done[case_id].add(key)
+        return done
+
     def facts(self, case: CaseRecord, today: date) -> LineFacts:
         """What the case's line holds and was promised, read in one go."""
-        lines = orm.order_lines
-        line = self.connection.execute(select(lines).where(lines.c.line_id == case.line_id)).one()
-        a, pol, po = orm.allocations, orm.purchase_order_lines, orm.purchase_orders
-        held_rows = self.connection.execute(
-            select(
-                a.c.source_id,
-                a.c.quantity,
-                a.c.available_date,
-                pol.c.confirmation,
-                pol.c.expected_date,
-                pol.c.confirmed_date,
-                po.c.supplier,
-                po.c.created_at,
+        return self.facts_many([case], today)[case.case_id]
+
+    def facts_many(
+        self,
+        cases: Sequence[CaseRecord],
+        today: date,
+        reference: ReferenceData | None = None,
+    ) -> dict[str, LineFacts]:
+        """The facts of many cases at once (a query per kind of fact, not per case)."""
+        if not cases:
+            return {}
+        reference = reference or ReferenceData(MasterDataRepository(self.connection))
+        line_ids = sorted({case.line_id for case in cases})
+        lines: dict[int, Any] = {}
+        held: dict[int, list[HeldSupply]] = defaultdict(list)
+        decided: dict[int, Any] = {}
+        for chunk in _chunks(line_ids):
+            values = {"values": chunk}
+            lines.update((r.line_id, r) for r in self.connection.execute(_FACT_LINES, values))
+            for r in self.connection.execute(_FACT_HELD, values):
+                held[r.line_id].append(_held(r, today))
+            decided.update((r.line_id, r) for r in self.connection.execute(_FACT_DECISIONS, values))
+        pending: set[str] = set()
+        for chunk in _chunks(sorted({case.case_id for case in cases})):
+            pending.update(r[0] for r in self.connection.execute(_FACT_PENDING, {"values": chunk}))
+        homes = {line_id: str(row.home_location) for line_id, row in decided.items()}
+        homes.update(self._homes_without_decision([i for i in line_ids if i not in decided]))
+        # Only a late line can use free stock elsewhere (an expedite): spare the reads
+        # otherwise, and for DCs no lane leads to.
+        origins: dict[int, list[str]] = {}
+        for line_id, line in lines.items():
+            home = homes.get(line_id)
+            if home and line.promise_date is not None and line.promise_date > line.requested_date:
+                origins[line_id] = [
+                    lane.origin
+                    for lane in reference.lanes()
+                    if lane.destination == home and lane.origin != home
+                ]
+        free = self._free_stock(sorted({lines[i].sku for i, o in origins.items() if o}))
+        found: dict[str, LineFacts] = {}
+        for case in cases:
+            line = lines.get(case.line_id)
+            if line is None:
+                raise NoResultFound(f"order line {case.line_id} of {case.case_id} is gone")
+            decision = decided.get(case.line_id)
+            free_elsewhere = 0
+            if origins.get(case.line_id):
+                item = reference.item(line.sku)
+                safety = int(item.safety_stock or 0) if item is not None else 0
+                stock = free.get(line.sku, {})
+                free_elsewhere = max(
+                    (max(stock.get(o, 0) - safety, 0) for o in origins[case.line_id]), default=0
+                )
+            cancelled = line.status == "cancelled"
+            found[case.case_id] = LineFacts(
+                line_id=case.line_id,
+                sku=line.sku,
+                open_quantity=0 if cancelled else line.quantity - line.shipped_quantity,
+                requested=line.requested_date,
+                promise=line.promise_date,
+                held=tuple(held.get(case.line_id, ())),
+                cancelled=cancelled,
+                shipped_quantity=line.shipped_quantity,
+                ordered_quantity=line.quantity,
+                on_hold=case.on_hold,
+                substitute_offered=decision.offered_sku if decision is not None else None,
+                released_to_warehouse=case.released_to_warehouse,
+                notified_promise=case.notified_promise,
+                replenishment_pending=case.case_id in pending,
+                home_location=homes.get(case.line_id),
+                free_elsewhere=free_elsewhere,
             )
-            .select_from(a)
-            .outerjoin(pol, pol.c.source_id == a.c.source_id)
-            .outerjoin(po, po.c.po_number == pol.c.po_number)
-            .where(a.c.line_id == case.line_id)
-        ).all()
-        held = tuple(
-            HeldSupply(
-                quantity=r.quantity,
-                stage=(
-                    SupplyStage.ON_HAND
-                    if r.source_id.startswith("OH/")
-                    else _CONFIRMATION_STAGE.get(
-                        r.confirmation or "unconfirmed", SupplyStage.ORDERED
-                    )
-                ),
-                due=(r.confirmed_date or r.expected_date or r.available_date or today),
-                source_id=r.source_id,
-                supplier=r.supplier,
-                ordered_on=r.created_at.date() if r.created_at else None,
-            )
-            for r in held_rows
-        )
-        decision = self.connection.execute(
-            select(orm.decision_records.c.offered_sku).where(
-                orm.decision_records.c.line_id == case.line_id
-            )
-        ).first()
-        open_quantity = 0 if line.status == "cancelled" else line.quantity - line.shipped_quantity
+        return found
+
+    def _homes_without_decision(self, line_ids: Sequence[int]) -> dict[int, str | None]:
+        """Home DCs of lines no allocation decided on (see `ReplenishmentRepository`)."""
+        homes: dict[int, str | None] = {line_id: None for line_id in line_ids}
         stock = ReplenishmentRepository(self.connection)
-        home = stock.home_location(case.line_id)
-        slipped = line.promise_date is not None and line.promise_date > line.requested_date
-        return LineFacts(
-            line_id=case.line_id,
-            sku=line.sku,
-            open_quantity=open_quantity,
-            requested=line.requested_date,
-            promise=line.promise_date,
-            held=held,
-            cancelled=line.status == "cancelled",
-            shipped_quantity=line.shipped_quantity,
-            ordered_quantity=line.quantity,
-            on_hold=case.on_hold,
-            substitute_offered=decision.offered_sku if decision is not None else None,
-            released_to_warehouse=case.released_to_warehouse,
-            notified_promise=case.notified_promise,
-            replenishment_pending=stock.case_waits_for_suggestion(case.case_id),
-            home_location=home,
-            # Only a late line can use it (an expedite): spare the queries otherwise.
-            free_elsewhere=stock.free_elsewhere(line.sku, home) if home and slipped else 0,
-        )
+        for chunk in _chunks(line_ids):
+            for row in self.connection.execute(_FACT_LINE_HOMES, {"values": chunk}):
+                if row.ship_from or row.home_location:
+                    homes[row.line_id] = str(row.ship_from or row.home_location)
+                else:
+                    homes[row.line_id] = stock.first_location(row.region)
+        return homes
+
+    def _free_stock(self, skus: Sequence[str]) -> dict[str, dict[str, int]]:
+        """Units on hand per item and DC not allocated to any line (never negative)."""
+        levels: dict[str, dict[str, int]] = defaultdict(dict)
+        for chunk in _chunks(skus):
+            for sku, location, on_hand in self.connection.execute(
+                _FACT_ON_HAND, {"values": chunk}
+            ):
+                levels[sku][location] = int(on_hand)
+        sources = {
+            on_hand_source_id(sku, location): (sku, location)
+            for sku, at in levels.items()
+            for location in at
+        }
+        taken: dict[tuple[str, str], int] = {}
+        for chunk in _chunks(list(sources)):
+            for source_id, quantity in self.connection.execute(_FACT_TAKEN, {"values": chunk}):
+                taken[sources[source_id]] = int(quantity)
+        return {
+            sku: {loc: max(level - taken.get((sku, loc), 0), 0) for loc, level in at.items()}
+            for sku, at in levels.items()
+        }
 
     def record_state(
         self,
@@ -306,47 +528,54 @@ class CaseRepository:
     ) -> bool:
         """Store the case's state and next check time; True when the state changed."""
         changed = state is not case.state
-        values: dict[str, Any] = {"state": state.value, "next_check_at": next_check}
+        terminal = changed and state.terminal
+        values: dict[str, Any] = {
+            "k_case_id": case.case_id,
+            "v_state": state.value,
+            "v_next_check_at": next_check,
+            "v_evaluated_at": now,
+        }
         if changed:
-            values["updated_at"] = now
-            if state.terminal:
-                values["closed_at"] = now
+            values["v_updated_at"] = now
+            if terminal:
+                values["v_closed_at"] = now
             self.connection.execute(
-                insert(orm.case_history).values(
-                    case_id=case.case_id,
-                    at=now,
-                    from_state=case.state.value,
-                    to_state=state.value,
-                    reason=reason,
-                )
+                _ADD_HISTORY,
+                {
+                    "case_id": case.case_id,
+                    "at": now,
+                    "from_state": case.state.value,
+                    "to_state": state.value,
+                    "reason": reason,
+                },
             )
-        self.connection.execute(
-            update(orm.backorder_cases)
-            .where(orm.backorder_cases.c.case_id == case.case_id)
-            .values(**values)
-        )
+        self.connection.execute(_STATE_VALUES[(changed, terminal)], values)
         return changed
 
     def mark_action(self, case_id: str, key: str, kind: str, now: datetime) -> bool:
         """Remember that an action was carried out; False when it already was."""
-        done = self.connection.execute(
-            select(orm.case_actions.c.key).where(
-                orm.case_actions.c.case_id == case_id, orm.case_actions.c.key == key
-            )
-        ).first()
-        if done is not None:
-            return False
-        self.connection.execute(
-            insert(orm.case_actions).values(case_id=case_id, key=key, kind=kind, done_at=now)
+        statement = _MARK.get(self.connection.dialect.name)
+        if statement is None:  # another database: look first, then insert
+            done = self.connection.execute(
+                select(_actions.c.key).where(_actions.c.case_id == case_id, _actions.c.key == key)
+            ).first()
+            if done is not None:
+                return False
+            statement = insert(_actions)
+        result = self.connection.execute(
+            statement, {"case_id": case_id, "key": key, "kind": kind, "done_at": now}
         )
-        return True
+        return bool(result.rowcount)
 
     def set_fields(self, case_id: str, **values: Any) -> None:
         """Update stored fields of a case (hold, notified promise, warehouse release)."""
+        names = tuple(sorted(values))
+        statement = _SET_FIELDS.get(names)
+        if statement is None:
+            statement = _SET_STATE.values({name: bindparam(f"v_{name}") for name in names})
+            _SET_FIELDS[names] = statement
         self.connection.execute(
-            update(orm.backorder_cases)
-            .where(orm.backorder_cases.c.case_id == case_id)
-            .values(**values)
+            statement, {"k_case_id": case_id, **{f"v_{n}": v for n, v in values.items()}}
         )
 
     def history(self, case_id: str) -> list[dict[str, Any]]:

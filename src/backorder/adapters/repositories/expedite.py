@@ -7,10 +7,10 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, bindparam, select, update
 
 from backorder.adapters import orm
+from backorder.adapters.repositories.tasks import dialect_insert, ignoring_duplicates
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,24 @@ def _proposal(row: Any) -> ExpediteRecord:
     return ExpediteRecord(**{name: getattr(row, name) for name in _FIELDS})
 
 
+_table = orm.expedite_proposals
+# Prepared once, reused with new values. One undecided proposal per line is a unique
+# index: a proposal for a line that has one inserts nothing.
+_PROPOSE = {
+    name: statement.returning(*_table.c)
+    for name, statement in ignoring_duplicates(_table).items()
+}
+_GET = select(_table).where(_table.c.proposal_id == bindparam("proposal_id"))
+_OPEN_FOR_LINE = select(_table).where(
+    _table.c.line_id == bindparam("line_id"), _table.c.status == "proposed"
+)
+_FLOWN = select(_table.c.source_id).where(
+    _table.c.source_id.in_(bindparam("source_ids", expanding=True)),
+    _table.c.kind == "premium_freight",
+    _table.c.status == "approved",
+)
+
+
 class ExpediteRepository:
     """Expedite proposals on one connection (inside the caller's transaction)."""
 
@@ -54,32 +72,23 @@ class ExpediteRepository:
 
     def add(self, row: dict[str, Any]) -> int | None:
         """Store a proposal unless the line has one undecided; returns its id or None."""
-        table = orm.expedite_proposals
-        if self.open_for_line(row["line_id"]) is not None:
-            return None
-        try:
-            with self.connection.begin_nested():
-                result = self.connection.execute(
-                    insert(table).values(**row).returning(table.c.proposal_id)
-                )
-                return int(result.scalar_one())
-        except IntegrityError:
-            return None  # a concurrent proposal for the same line won
+        proposal = self.propose(row)
+        return proposal.proposal_id if proposal is not None else None
+
+    def propose(self, row: dict[str, Any]) -> ExpediteRecord | None:
+        """Store a proposal unless the line has one undecided (a concurrent one included);
+        returns it as stored, or None."""
+        found = self.connection.execute(dialect_insert(_PROPOSE, self.connection), row).first()
+        return _proposal(found) if found is not None else None
 
     def get(self, proposal_id: int) -> ExpediteRecord | None:
         """One proposal, or None."""
-        table = orm.expedite_proposals
-        row = self.connection.execute(
-            select(table).where(table.c.proposal_id == proposal_id)
-        ).first()
+        row = self.connection.execute(_GET, {"proposal_id": proposal_id}).first()
         return _proposal(row) if row is not None else None
 
     def open_for_line(self, line_id: int) -> ExpediteRecord | None:
         """The undecided proposal of a line, if any."""
-        table = orm.expedite_proposals
-        row = self.connection.execute(
-            select(table).where(table.c.line_id == line_id, table.c.status == "proposed")
-        ).first()
+        row = self.connection.execute(_OPEN_FOR_LINE, {"line_id": line_id}).first()
         return _proposal(row) if row is not None else None
 
     def page(
@@ -106,16 +115,9 @@ class ExpediteRepository:
 
     def flown(self, source_ids: Sequence[str]) -> set[str]:
         """The PO lines among these that premium freight was already approved for."""
-        table = orm.expedite_proposals
         if not source_ids:
             return set()
-        rows = self.connection.execute(
-            select(table.c.source_id).where(
-                table.c.source_id.in_(list(source_ids)),
-                table.c.kind == "premium_freight",
-                table.c.status == "approved",
-            )
-        )
+        rows = self.connection.execute(_FLOWN, {"source_ids": list(source_ids)})
         return {r[0] for r in rows}
 
     def decide(self, proposal_id: int, **values: Any) -> bool:

@@ -275,6 +275,29 @@ class MasterDataRepository:
         )
         return [(r[0], r[1]) for r in rows]
 
+    def substitution_group(self, skus: Iterable[str]) -> list[str]:
+        """The items and every item linked to them by substitution, either way, sorted.
+
+        Follows links from the given items only (a query or two), not the whole catalog.
+        """
+        links = orm.item_substitutes
+        group = set(skus)
+        frontier = sorted(group)
+        while frontier:
+            found: set[str] = set()
+            for start in range(0, len(frontier), 450):
+                chunk = frontier[start : start + 450]
+                rows = self.connection.execute(
+                    select(links.c.sku, links.c.substitute_sku).where(
+                        links.c.sku.in_(chunk) | links.c.substitute_sku.in_(chunk)
+                    )
+                )
+                for sku, substitute in rows:
+                    found.update((sku, substitute))
+            frontier = sorted(found - group)
+            group |= found
+        return sorted(group)
+
     def known_skus(self, skus: Iterable[str]) -> set[str]:
         """Which of `skus` exist."""
         wanted = list(set(skus))

@@ -7,13 +7,59 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, false, func, insert, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Insert,
+    Table,
+    and_,
+    bindparam,
+    false,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy import update as sql_update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from backorder.adapters import orm
 
 UNRESOLVED = ("open", "claimed")
+
+
+def ignoring_duplicates(table: Table) -> dict[str, Insert]:
+    """An INSERT per database that inserts nothing where the row's unique key is taken.
+
+    It replaces "insert in a savepoint, roll back on IntegrityError": one statement, and a
+    concurrent writer of the same key (it waits for that one to commit) is no error.
+    """
+    return {
+        "sqlite": sqlite.insert(table).on_conflict_do_nothing(),
+        "postgresql": postgresql.insert(table).on_conflict_do_nothing(),
+    }
+
+
+def dialect_insert(statements: dict[str, Insert], connection: Connection) -> Insert:
+    """The statement of `ignoring_duplicates` for the connection's database."""
+    return statements[connection.dialect.name]
+
+
+_tasks = orm.tasks
+_TASK_EXISTS = select(_tasks.c.task_id).where(
+    _tasks.c.cause == bindparam("cause"), _tasks.c.task_type == bindparam("task_type")
+)
+_OPEN_TASK = {
+    name: statement.returning(_tasks.c.task_id)
+    for name, statement in ignoring_duplicates(_tasks).items()
+}
+_ADD_EVENT = insert(orm.task_events)
+_OPEN_BY_OWNER = (
+    select(_tasks.c.owner, func.count())
+    .where(_tasks.c.team == bindparam("team"), _tasks.c.status != "resolved")
+    .group_by(_tasks.c.owner)
+)
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -83,43 +129,36 @@ class TaskRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
-    def open(self, row: dict[str, Any]) -> int | None:
-        """Open a task unless one exists for the same cause and type; returns its id or None."""
-        tasks = orm.tasks
-        existing = self.connection.execute(
-            select(tasks.c.task_id).where(
-                tasks.c.cause == row["cause"], tasks.c.task_type == row["task_type"]
-            )
-        ).first()
-        if existing is not None:
+    def exists(self, cause: str, task_type: str) -> bool:
+        """True when a task of this cause and type was ever opened."""
+        found = self.connection.execute(_TASK_EXISTS, {"cause": cause, "task_type": task_type})
+        return found.first() is not None
+
+    def open(self, row: dict[str, Any], *, checked: bool = False) -> int | None:
+        """Open a task unless one exists for the same cause and type; returns its id or None.
+
+        `checked`: the caller just saw (`exists`) that there is none, in this transaction.
+        """
+        if not checked and self.exists(row["cause"], row["task_type"]):
             return None
-        try:
-            with self.connection.begin_nested():
-                result = self.connection.execute(
-                    insert(tasks).values(**row).returning(tasks.c.task_id)
-                )
-                task_id = int(result.scalar_one())
-        except IntegrityError:
-            return None  # a concurrent opener won: the task exists once
-        self.event(task_id, row["opened_at"], "system", "opened", row.get("detail", ""))
-        return task_id
+        # A concurrent opener of the same cause and type wins: the task exists once.
+        result = self.connection.execute(dialect_insert(_OPEN_TASK, self.connection), row)
+        task_id = result.scalar_one_or_none()
+        if task_id is None:
+            return None
+        self.event(int(task_id), row["opened_at"], "system", "opened", row.get("detail", ""))
+        return int(task_id)
 
     def event(self, task_id: int, at: datetime, actor: str, action: str, detail: str) -> None:
         """Append to a task's audit trail."""
         self.connection.execute(
-            insert(orm.task_events).values(
-                task_id=task_id, at=at, actor=actor, action=action, detail=detail
-            )
+            _ADD_EVENT,
+            {"task_id": task_id, "at": at, "actor": actor, "action": action, "detail": detail},
         )
 
     def open_count_by_team(self, team: str) -> dict[str, int]:
         """Open tasks per owner of a team (for assignment)."""
-        tasks = orm.tasks
-        rows = self.connection.execute(
-            select(tasks.c.owner, func.count())
-            .where(tasks.c.team == team, tasks.c.status != "resolved")
-            .group_by(tasks.c.owner)
-        )
+        rows = self.connection.execute(_OPEN_BY_OWNER, {"team": team})
         return {r[0]: int(r[1]) for r in rows if r[0] is not None}
 
     def get(self, task_id: int, *, for_update: bool = False) -> TaskRecord | None:

@@ -7,10 +7,10 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from backorder.adapters import orm
+from backorder.adapters.repositories.tasks import dialect_insert, ignoring_duplicates
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,20 @@ def _pick(row: Any) -> PickRecord:
     return PickRecord(**{name: getattr(row, name) for name in _FIELDS})
 
 
+_table = orm.pick_requests
+# Prepared once, reused with new values.
+_OPEN_PICK = select(_table.c.pick_id).where(
+    _table.c.line_id == bindparam("line_id"),
+    _table.c.location == bindparam("location"),
+    _table.c.sku == bindparam("sku"),
+    _table.c.status == "open",
+)
+_ADD = {
+    name: statement.returning(_table.c.pick_id)
+    for name, statement in ignoring_duplicates(_table).items()
+}
+
+
 class PickRepository:
     """Pick requests on one connection (inside the caller's transaction)."""
 
@@ -49,25 +63,13 @@ class PickRepository:
     def add(self, row: dict[str, Any]) -> int | None:
         """Store an open pick request unless the line has one open for that item and DC;
         returns its id or None."""
-        table = orm.pick_requests
-        existing = self.connection.execute(
-            select(table.c.pick_id).where(
-                table.c.line_id == row["line_id"],
-                table.c.location == row["location"],
-                table.c.sku == row["sku"],
-                table.c.status == "open",
-            )
-        ).first()
-        if existing is not None:
+        key = {name: row[name] for name in ("line_id", "location", "sku")}
+        if self.connection.execute(_OPEN_PICK, key).first() is not None:
             return None
-        try:
-            with self.connection.begin_nested():
-                result = self.connection.execute(
-                    insert(table).values(**row).returning(table.c.pick_id)
-                )
-                return int(result.scalar_one())
-        except IntegrityError:
-            return None  # a concurrent release of the same line won
+        # A concurrent release of the same line wins: nothing is inserted.
+        pick_id = self.connection.execute(dialect_insert(_ADD, self.connection), row)
+        found = pick_id.scalar_one_or_none()
+        return int(found) if found is not None else None
 
     def get(self, pick_id: int) -> PickRecord | None:
         """One pick request, or None."""

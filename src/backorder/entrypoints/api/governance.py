@@ -345,8 +345,11 @@ def describe(spec: dict[str, Any], routes: list[Any]) -> dict[str, Any]:
 def document_problems(app: FastAPI) -> None:
     """Make `app.openapi()` describe problems, limits and deprecations as the API sends them."""
 
+    described: list[int] = []  # how many routes the cached document describes
+
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
+        if app.openapi_schema is None or described != [len(app.routes)]:
+            described[:] = [len(app.routes)]
             spec = get_openapi(
                 title=app.title,
                 version=app.version,

@@ -6,7 +6,9 @@ from backorder.entrypoints.cli.bench import bench_app
 from backorder.entrypoints.cli.demo import demo
 from backorder.entrypoints.cli.imports import import_app
 from backorder.entrypoints.cli.relay import relay
+from backorder.entrypoints.cli.risk import risk_app
 from backorder.entrypoints.cli.service import allocate, explain, keys_app, serve
+from backorder.entrypoints.cli.supplier_messages import extract
 from backorder.entrypoints.cli.worker import worker
 
 app = typer.Typer(
@@ -24,6 +26,8 @@ app.command("explain")(explain)
 app.add_typer(keys_app, name="keys")
 app.add_typer(import_app, name="import")
 app.add_typer(bench_app, name="bench")
+risk_app.command("extract")(extract)
+app.add_typer(risk_app, name="risk")
 
 
 def main() -> None:

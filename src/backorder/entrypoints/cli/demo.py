@@ -15,9 +15,12 @@ from rich.table import Table
 from backorder.analytics.report import ServiceReport, build_report, write_html
 from backorder.bootstrap import bootstrap
 from backorder.config import Settings
+from backorder.scenario.operations import SimulatedOperations
 from backorder.scenario.reference import ReferenceSpec, generate
-from backorder.scenario.replay import Replay, load_opening_state
+from backorder.scenario.replay import Orchestration, Replay, load_opening_state
 from backorder.service_layer.clock import FixedClock
+from backorder.workflows import runtime
+from backorder.workflows.replay_driver import ReplayedCases
 
 console = Console()
 
@@ -84,6 +87,31 @@ def _print(report: ServiceReport) -> None:
     console.print(surge)
 
 
+def _orchestration_facts(orchestration: Orchestration) -> dict[str, str]:
+    cases = orchestration.cases
+    done = orchestration.operations.log
+    facts = {
+        "simulated people: tasks resolved, picks (short)": (
+            f"{done.tasks_resolved:,}, {done.picks:,} ({done.short_picks:,})"
+        ),
+        "purchase suggestions approved / rejected": (
+            f"{done.suggestions_approved:,} / {done.suggestions_rejected:,}"
+        ),
+        "expedites approved / rejected": (
+            f"{done.expedites_approved:,} / {done.expedites_rejected:,}"
+        ),
+        "service purchase orders acknowledged / received": (
+            f"{done.acknowledgements:,} / {done.receipts:,}"
+        ),
+    }
+    if isinstance(cases, ReplayedCases):
+        facts["case workflows opened / woken"] = f"{cases.opened:,} / {cases.woken:,}"
+        facts["tasks breached / escalated"] = f"{cases.breached:,} / {cases.escalated:,}"
+        if cases.stalls:
+            facts["workflow stalls"] = "; ".join(cases.stalls[:3])
+    return facts
+
+
 def demo(
     seed: Annotated[int, typer.Option(help="Seed of the reference scenario.")] = 2026,
     days: Annotated[int, typer.Option(min=7, max=365, help="Days to replay.")] = 90,
@@ -91,6 +119,12 @@ def demo(
     home: Annotated[Path, typer.Option(help="Where the database and report go.")] = Path(
         ".backorder"
     ),
+    workflows: Annotated[
+        bool,
+        typer.Option(
+            help="Run backorder cases as durable workflows, with simulated people and partners."
+        ),
+    ] = True,
 ) -> None:
     """Replay the reference distributor's days through the service and report on service."""
     started = time.perf_counter()
@@ -105,11 +139,15 @@ def demo(
         f"{spec.surge_first_day}-{spec.surge_last_day}."
     )
     database = home / "demo.db"
-    for leftover in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
-        leftover.unlink(missing_ok=True)
+    system = home / "demo-workflows.sqlite"
+    for base in (database, system):
+        for leftover in (base, Path(f"{base}-wal"), Path(f"{base}-shm"), Path(f"{base}-journal")):
+            leftover.unlink(missing_ok=True)
     url = f"sqlite:///{database.as_posix()}"
     clock = FixedClock(datetime.combine(spec.start, datetime.min.time(), tzinfo=UTC))
-    application = bootstrap(Settings(database_url=url, home=home), clock=clock)
+    # The replay waits for every case it wakes: workflows should hear of news at once.
+    settings = Settings(database_url=url, home=home, workflow_poll_seconds=0.02)
+    application = bootstrap(settings, clock=clock)
     try:
         with console.status("loading master data, stock and open purchase orders ..."):
             load_opening_state(application.context, scenario)
@@ -121,7 +159,14 @@ def demo(
             console=console,
         ) as progress:
             task = progress.add_task("replay", total=days)
-            log = Replay(application.context, clock, scenario).run(
+            orchestration = None
+            if workflows:
+                runtime.start(application)
+                orchestration = Orchestration(
+                    ReplayedCases(application.context),
+                    SimulatedOperations(application.context, scenario.unreliable_suppliers, seed),
+                )
+            log = Replay(application.context, clock, scenario, orchestration).run(
                 lambda done, total: progress.update(task, completed=done)
             )
         lines = sum(d.lines for d in log.days)
@@ -145,9 +190,12 @@ def demo(
                 ),
                 "unreliable suppliers": ", ".join(scenario.unreliable_suppliers),
                 "replay seconds": f"{time.perf_counter() - started:.0f}",
+                **(_orchestration_facts(orchestration) if orchestration else {}),
             },
         )
     finally:
+        if workflows:
+            runtime.stop()
         application.close()
     _print(report)
     html = write_html(report, home / "demo-report.html")

@@ -8,13 +8,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from backorder.risk.extraction import ExtractionResult, extract_file, is_confident
+if TYPE_CHECKING:
+    from backorder.risk.extraction import ExtractionResult
+
+# The extractor (and dateparser under it) is imported by the command itself, so that
+# `backorder --help` does not pay for it.
 
 
 def _parse_date(value: str | None) -> dt.datetime | None:
@@ -35,6 +39,8 @@ def _one_line(text: str, width: int = 90) -> str:
 
 
 def _render(result: ExtractionResult, console: Console) -> None:
+    from backorder.risk.extraction import is_confident
+
     console.print(
         f"[bold]{result.subject or '(no subject)'}[/bold]  "
         f"sent {result.message_date:%Y-%m-%d %H:%M}  from {result.sender or 'unknown'}"
@@ -88,6 +94,8 @@ def extract(
     ] = False,
 ) -> None:
     """Extract delivery commitments from a supplier e-mail or portal message."""
+    from backorder.risk.extraction import extract_file
+
     when = _parse_date(message_date)
     try:
         result = extract_file(file, when)

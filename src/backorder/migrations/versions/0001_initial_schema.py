@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 01:35:27.116918
+Create Date: 2026-11-28 01:58:43.350111
 """
 
 from __future__ import annotations
@@ -97,6 +97,7 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("next_check_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("evaluated_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("notified_promise", sa.Date(), nullable=True),
         sa.Column("on_hold", sa.Boolean(), nullable=False),
         sa.Column("hold_reason", sa.String(length=200), nullable=True),
@@ -542,6 +543,20 @@ def upgrade() -> None:
         batch_op.create_index("ix_revenue_shifts_to_period", ["to_period"], unique=False)
 
     op.create_table(
+        "risk_scores",
+        sa.Column("sku", sa.String(length=64), nullable=False),
+        sa.Column("location", sa.String(length=32), nullable=False),
+        sa.Column("probability", sa.Float(), nullable=False),
+        sa.Column("reasons", sa.JSON(), nullable=False),
+        sa.Column("features", sa.JSON(), nullable=False),
+        sa.Column("model_version", sa.String(length=32), nullable=False),
+        sa.Column("scored_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("sku", "location", name=op.f("pk_risk_scores")),
+    )
+    with op.batch_alter_table("risk_scores", schema=None) as batch_op:
+        batch_op.create_index("ix_risk_scores_probability", ["probability"], unique=False)
+
+    op.create_table(
         "shipments",
         sa.Column(
             "id",
@@ -957,6 +972,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_shipments_line_id"))
 
     op.drop_table("shipments")
+    with op.batch_alter_table("risk_scores", schema=None) as batch_op:
+        batch_op.drop_index("ix_risk_scores_probability")
+
+    op.drop_table("risk_scores")
     with op.batch_alter_table("revenue_shifts", schema=None) as batch_op:
         batch_op.drop_index("ix_revenue_shifts_to_period")
         batch_op.drop_index(batch_op.f("ix_revenue_shifts_line_id"))

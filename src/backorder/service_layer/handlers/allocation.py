@@ -64,7 +64,7 @@ def lock_substitution_groups(uow: UnitOfWork, skus: Iterable[str]) -> list[str]:
     locks it again, and taking a substitute's lock only then would break the SKU order
     that keeps concurrent writers free of deadlocks.
     """
-    scope = substitution_closure(uow.master.substitute_links(), sorted(set(skus)))
+    scope = uow.master.substitution_group(skus)
     uow.lock_items(scope)
     return scope
 
@@ -389,7 +389,7 @@ def reallocate_items(
     uow: UnitOfWork, policy: Policy, skus: Sequence[str], reason: str
 ) -> dict[str, Any]:
     """Incremental reallocation of some items inside the caller's unit of work."""
-    scope = substitution_closure(uow.master.substitute_links(), skus)
+    scope = uow.master.substitution_group(skus)
     built = load_problem(uow, policy, scope)
     if not len(built.problem.demand):
         return {"lines": 0}

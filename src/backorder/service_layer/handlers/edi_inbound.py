@@ -177,7 +177,7 @@ def _acknowledge(
     stored = []
     now = tx.context.clock.now()
     for answers, groups in by_interchange.items():
-        earlier = tx.integration.outbound_document("997", answers)
+        earlier = tx.edi.outbound_document("997", answers)
         if earlier is not None:
             stored.append(
                 StoredAcknowledgement(
@@ -189,9 +189,9 @@ def _acknowledge(
                 )
             )
             continue
-        (written,) = write_997(groups, DatabaseControlNumbers(tx.integration), now)
+        (written,) = write_997(groups, DatabaseControlNumbers(tx.edi), now)
         inbound = groups[0].interchange
-        document_id = tx.integration.add_outbound_document(
+        document_id = tx.edi.add_outbound_document(
             document_type="997",
             partner_qualifier=inbound.sender_qualifier,
             partner_id=inbound.sender_id,

@@ -18,7 +18,7 @@ from backorder.adapters.edi import (
     PurchaseOrderRequest,
     write_850,
 )
-from backorder.adapters.repositories.integration import IntegrationRepository, OutboundDocument
+from backorder.adapters.repositories.edi import EdiRepository, OutboundDocument
 from backorder.domain.model import ConfirmationState
 from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.errors import ConflictError, NotFoundError
@@ -28,20 +28,20 @@ from backorder.service_layer.shared_transaction import SharedTransaction
 class DatabaseControlNumbers:
     """`ControlNumbers` backed by the database counters (inside the caller's transaction)."""
 
-    def __init__(self, integration: IntegrationRepository) -> None:
-        self.integration = integration
+    def __init__(self, edi: EdiRepository) -> None:
+        self.edi = edi
 
     def next_interchange(self) -> int:
         """The next ISA13."""
-        return self.integration.next_control_number("interchange")
+        return self.edi.next_control_number("interchange")
 
     def next_group(self) -> int:
         """The next GS06."""
-        return self.integration.next_control_number("group")
+        return self.edi.next_control_number("group")
 
     def next_transaction_set(self) -> int:
         """The next ST02."""
-        return self.integration.next_control_number("transaction_set")
+        return self.edi.next_control_number("transaction_set")
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def purchase_order_850(
 ) -> OutboundDocument:
     """The 850 of a stored purchase order (made and stored on first request)."""
     with SharedTransaction(ctx) as tx:
-        stored = tx.integration.outbound_document("850", po_number)
+        stored = tx.edi.outbound_document("850", po_number)
         if stored is not None:
             return stored
         lines = tx.outer.supply.po_lines(po_number)
@@ -87,7 +87,7 @@ def purchase_order_850(
                 f"the lines ship to several DCs ({', '.join(places)}); an 850 has one ship-to"
             )
         units = {item.sku: item.uom for item in tx.outer.master.items([x.sku for x in lines])}
-        ordered_at = tx.integration.purchase_order_created_at(po_number) or ctx.clock.now()
+        ordered_at = tx.edi.purchase_order_created_at(po_number) or ctx.clock.now()
         request = PurchaseOrderRequest(
             po_number=po_number,
             order_date=ordered_at.date(),
@@ -114,11 +114,11 @@ def purchase_order_850(
         )
         now = ctx.clock.now()
         try:
-            written = write_850(request, settings, DatabaseControlNumbers(tx.integration), now)
+            written = write_850(request, settings, DatabaseControlNumbers(tx.edi), now)
         except ValueError as error:  # a value X12 cannot carry (a separator in an id, ...)
             message = f"purchase order {po_number} cannot be sent as X12: {error}"
             raise ConflictError(message) from error
-        document_id = tx.integration.add_outbound_document(
+        document_id = tx.edi.add_outbound_document(
             document_type="850",
             partner_qualifier=receiver.qualifier,
             partner_id=receiver.id,
@@ -136,6 +136,6 @@ def purchase_order_850(
             now=now,
         )
         tx.commit()
-        found = tx.integration.outbound_document("850", po_number)
+        found = tx.edi.outbound_document("850", po_number)
         assert found is not None
         return found

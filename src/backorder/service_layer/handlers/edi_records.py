@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from backorder.adapters.edi import InventoryAdvice, Invoice
-from backorder.adapters.repositories.integration import advice_row
+from backorder.adapters.repositories.edi import advice_row
 from backorder.service_layer.errors import ConflictError
 from backorder.service_layer.handlers.edi_common import (
     MISMATCH,
@@ -108,19 +108,19 @@ def apply_846(tx: SharedTransaction, doc: InventoryAdvice, where: Locator) -> Do
             for kind, total in totals.items()
         )
         result.applied += 1
-    tx.integration.save_inventory_advice(rows)
+    tx.edi.save_inventory_advice(rows)
     return result
 
 
 def apply_810(tx: SharedTransaction, doc: Invoice, where: Locator) -> DocumentResult:
     """Store an invoice and match each line against what its PO line received."""
     sender = sender_key(doc)
-    if tx.integration.invoice_exists(sender, doc.invoice_number):
+    if tx.edi.invoice_exists(sender, doc.invoice_number):
         raise ConflictError(f"invoice {doc.invoice_number} of {sender} is recorded already")
     result = DocumentResult(reference=f"810 {doc.invoice_number}", lines=len(doc.lines))
     po_lines = tx.outer.supply.po_lines(doc.po_number) if doc.po_number else []
     by_number = {line.line_number: line for line in po_lines}
-    invoiced = tx.integration.invoiced_quantities([line.source_id for line in po_lines])
+    invoiced = tx.edi.invoiced_quantities([line.source_id for line in po_lines])
     rows: list[dict[str, Any]] = []
     for index, line in enumerate(doc.lines):
         segment = where.nth("IT1", index)
@@ -162,7 +162,7 @@ def apply_810(tx: SharedTransaction, doc: Invoice, where: Locator) -> DocumentRe
         rows.append(row)
         result.applied += 1
     status = "mismatch" if result.problems else "matched"
-    tx.integration.add_invoice(
+    tx.edi.add_invoice(
         {
             "sender_id": sender,
             "invoice_number": doc.invoice_number,

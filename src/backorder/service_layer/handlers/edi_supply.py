@@ -52,7 +52,7 @@ class _Lookup:
 
 def skus_of(tx: SharedTransaction, po_numbers: Sequence[str]) -> set[str]:
     """The items on some purchase orders (to lock them before anything is applied)."""
-    return tx.integration.items_on_purchase_orders(sorted(set(po_numbers)))
+    return tx.edi.items_on_purchase_orders(sorted(set(po_numbers)))
 
 
 def apply_855(

@@ -95,7 +95,7 @@ def outbound(
 ) -> OutboundPageRead:
     """Documents produced after a document id, oldest first: a partner's outbox to collect."""
     with SharedTransaction(ctx) as tx:
-        found = tx.integration.outbound_documents(after, limit, document_type)
+        found = tx.edi.outbound_documents(after, limit, document_type)
     return OutboundPageRead(
         documents=[OutboundDocumentRead.of(d) for d in found],
         next_after=found[-1].document_id if len(found) == limit else None,

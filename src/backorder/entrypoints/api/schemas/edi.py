@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from backorder.adapters.edi import EdiIssue
-from backorder.adapters.repositories.integration import OutboundDocument
+from backorder.adapters.repositories.edi import OutboundDocument
 from backorder.service_layer.handlers.edi_common import LineProblem
 from backorder.service_layer.handlers.edi_inbound import (
     EdiImportReport,
