@@ -16,7 +16,8 @@ does (no DBOS here: only the evaluation step is measured):
 
 Statements are counted with a `before_cursor_execute` listener (savepoints included);
 CPU is `time.process_time()` of this process around the `evaluate_cases` calls (SQLite
-runs in the process, PostgreSQL's server does not). Business time is a fixed clock.
+runs in the process, PostgreSQL's server does not; the executors' modules are imported
+before, not inside, the first look). Business time is a fixed clock.
 Prints one JSON object per backend.
 """
 
@@ -41,6 +42,7 @@ from backorder.bootstrap import Application, bootstrap
 from backorder.config import Settings
 from backorder.domain.model import Customer, Item, Location, Order, OrderLine, Supplier
 from backorder.service_layer.clock import FixedClock
+from backorder.service_layer.handlers import case_executors  # noqa: F401  (imported up front)
 from backorder.service_layer.handlers.cases import CaseLook, evaluate_cases, open_cases
 from backorder.service_layer.handlers.master import (
     save_customers,
@@ -161,9 +163,7 @@ class _Statements:
         self.count += 1
 
 
-def _look(
-    application: Application, case_ids: list[str], batch: int, reason: str
-) -> dict[str, Any]:
+def _look(application: Application, case_ids: list[str], batch: int, reason: str) -> dict[str, Any]:
     """Evaluate every case once in batches; statements and CPU per case."""
     counter = _Statements()
     before = _counts(application)

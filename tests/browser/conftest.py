@@ -23,10 +23,8 @@ import pytest
 from backorder.bootstrap import bootstrap
 from backorder.config import Settings
 from backorder.entrypoints.api.app import create_app
-from backorder.entrypoints.api.routes import kpis as kpi_routes
 from backorder.service_layer.access import Role
 from backorder.service_layer.clock import FixedClock
-from backorder.web import router as web_router
 from tests.browser.world import SeededWorld, seed
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -111,8 +109,6 @@ def server(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Ite
         clock=FixedClock(world.now),
     )
     app = create_app(application)
-    app.include_router(kpi_routes.router, prefix="/v1")
-    app.include_router(web_router)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     runner = uvicorn.Server(config)
@@ -131,7 +127,10 @@ def server(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Ite
         application.close()
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop running in this
+# thread while it lives, and later tests in the same worker call DBOS's sync API, which
+# refuses to run inside a loop.
+@pytest.fixture(scope="module")
 def chromium(browser_ready: None) -> Iterator[Any]:
     """Debian's Chromium, headless, through Playwright."""
     from playwright.sync_api import sync_playwright

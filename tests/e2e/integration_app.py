@@ -1,4 +1,4 @@
-"""The API with the integration routes and governance installed, as app.py will wire them."""
+"""The API with the integration routes and governance, as `create_app` wires them."""
 
 from __future__ import annotations
 
@@ -11,19 +11,19 @@ from fastapi.testclient import TestClient
 from backorder.bootstrap import Application
 from backorder.entrypoints.api import governance
 from backorder.entrypoints.api.app import create_app
-from backorder.entrypoints.api.routes import edi, inbound
 from tests.e2e.conftest import Api
 
 
 def full_app(application: Application, *, govern: bool = True) -> FastAPI:
-    """`create_app` plus the inbound and EDI routes (unless it has them) and governance."""
+    """`create_app` (integration routes and governance included), or without governance."""
     app = create_app(application)
-    paths = {getattr(route, "path", None) for route in app.routes}
-    for module in (inbound, edi):
-        if not any(f"/v1{route.path}" in paths for route in module.router.routes):  # type: ignore[attr-defined]
-            app.include_router(module.router, prefix="/v1")
-    if govern and not any(m.cls is governance.RateLimit for m in app.user_middleware):
-        governance.install(app, application.settings)
+    if not govern:
+        app.user_middleware = [
+            m
+            for m in app.user_middleware
+            if m.cls
+            not in (governance.RateLimit, governance.BodySizeLimit, governance.DeprecationHeaders)
+        ]
     return app
 
 

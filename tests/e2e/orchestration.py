@@ -11,12 +11,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from backorder.bootstrap import Application
 from backorder.entrypoints.api.app import create_app
-from backorder.entrypoints.api.routes import cases, tasks
 from backorder.service_layer.handlers.cases import evaluate_case
 from backorder.workflows import dispatcher, lifecycle
 from tests.e2e.conftest import Api
@@ -27,12 +25,7 @@ class OrchestrationApi(Api):
 
     def __init__(self, application: Application) -> None:
         super().__init__(application)
-        app = create_app(application)
-        served = {r.path for r in app.routes if isinstance(r, APIRoute)}
-        for module in (cases, tasks):
-            if not any(r.path and "/v1" + r.path in served for r in module.router.routes):
-                app.include_router(module.router, prefix="/v1")
-        self.client = TestClient(app, raise_server_exceptions=False)
+        self.client = TestClient(create_app(application), raise_server_exceptions=False)
 
 
 @dataclass

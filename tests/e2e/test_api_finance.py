@@ -6,9 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 
-from backorder.entrypoints.api.routes import finance
 from backorder.service_layer.access import Role
 from tests.e2e.conftest import Api
 from tests.integration.helpers import NOW, TODAY
@@ -18,11 +16,7 @@ PATH = "/v1/finance/revenue-shift"
 
 @pytest.fixture
 def finance_api(api: Api) -> Api:
-    """The API with the finance routes (mounted here until the app factory includes them)."""
-    app = api.client.app
-    assert isinstance(app, FastAPI)
-    if not any(getattr(route, "path", "") == PATH for route in app.routes):
-        app.include_router(finance.router, prefix="/v1")
+    """The API of the application under test."""
     return api
 
 

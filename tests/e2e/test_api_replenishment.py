@@ -6,11 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 
 from backorder.bootstrap import Application
 from backorder.domain.operations import Replenishment
-from backorder.entrypoints.api.routes import replenishment, warehouse
 from backorder.service_layer.access import Role
 from backorder.service_layer.handlers.cases import evaluate_case, open_cases
 from tests.e2e.conftest import Api
@@ -20,14 +18,8 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture
 def api(application: Application) -> Iterator[Api]:
-    """The API with the replenishment and warehouse routers (added if app.py lacks them)."""
+    """The API of the application under test."""
     api = Api(application)
-    app = api.client.app
-    assert isinstance(app, FastAPI)
-    paths = {getattr(route, "path", "") for route in app.routes}
-    for module in (replenishment, warehouse):
-        if not any(getattr(r, "path", "") in paths for r in module.router.routes):
-            app.include_router(module.router, prefix="/v1")
     with api.client:
         yield api
 

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from backorder.entrypoints.api.routes import events as event_routes
 from backorder.events.catalog import REGISTRY
 from backorder.service_layer.access import Role
 from tests.e2e.conftest import Api
@@ -25,12 +24,8 @@ SETTINGS = relay_settings(webhook_max_attempts=2)
 
 @pytest.fixture
 def events_api(api: Api) -> Api:
-    """The API with the event routes and /metrics (added here unless create_app has them)."""
+    """The API with relay settings of its own (few webhook attempts)."""
     app: Any = api.client.app
-    if not any(getattr(route, "path", "") == "/v1/events" for route in app.routes):
-        app.include_router(event_routes.router, prefix="/v1")
-    if not any(getattr(route, "path", "") == "/metrics" for route in app.routes):
-        event_routes.install(app, SETTINGS)
     app.state.relay_settings = SETTINGS
     return api
 

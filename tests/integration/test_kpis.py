@@ -21,7 +21,6 @@ from backorder.analytics.filters import KpiFilter
 from backorder.analytics.kpis import fill_rates
 from backorder.bootstrap import Application
 from backorder.entrypoints.api.app import create_app
-from backorder.entrypoints.api.routes import kpis as kpi_routes
 from backorder.service_layer.access import Role, create_api_key
 
 PERIOD = KpiFilter(date(2026, 11, 1), date(2026, 11, 27))  # the clock's today is 11-27
@@ -386,10 +385,8 @@ def test_process_intelligence(world: Application) -> None:
 
 @pytest.fixture
 def client(world: Application) -> TestClient:
-    """The API with the visibility routes mounted beside the standard ones."""
-    app = create_app(world)
-    app.include_router(kpi_routes.router, prefix="/v1")
-    return TestClient(app, raise_server_exceptions=False)
+    """The API (visibility routes included)."""
+    return TestClient(create_app(world), raise_server_exceptions=False)
 
 
 def auth(application: Application, role: Role) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -10,7 +11,6 @@ from fastapi.testclient import TestClient
 from backorder.bootstrap import Application
 from backorder.entrypoints.api.app import create_app
 from backorder.service_layer.access import Role, create_api_key
-from backorder.web import router as web_router
 from tests.integration.test_kpis import build_world
 
 
@@ -23,9 +23,9 @@ def world(application: Application) -> Application:
 
 
 def _browser(application: Application, role: Role | None) -> TestClient:
-    app = create_app(application)
-    app.include_router(web_router)
-    client = TestClient(app, raise_server_exceptions=True, follow_redirects=False)
+    client = TestClient(
+        create_app(application), raise_server_exceptions=True, follow_redirects=False
+    )
     if role is not None:
         key = create_api_key(application.context, role.value, f"web {role.value}", actor="test")
         signed = client.post("/login", data={"api_key": key, "next": "/"})
@@ -121,3 +121,33 @@ def test_a_task_is_claimed_and_resolved_from_the_page(world: Application) -> Non
     out = browser.post("/logout", data={"csrf": token})
     assert out.status_code == 303
     assert browser.get("/").status_code == 303
+
+
+def test_items_at_risk_show_the_models_scores_and_reasons(world: Application) -> None:
+    from sqlalchemy import insert
+
+    from backorder.adapters import orm
+
+    table = getattr(orm, "risk_scores", None)
+    if table is None:
+        pytest.skip("this schema has no risk scores")
+    with world.engine.begin() as connection:
+        connection.execute(
+            insert(table),
+            [
+                {
+                    "sku": "B",
+                    "location": "WEST",
+                    "probability": 0.83,
+                    "reasons": ["supplier BETA is late on 1 of 1 lines"],
+                    "features": {},
+                    "model_version": "v0007",
+                    "scored_at": datetime(2026, 11, 27, 6, tzinfo=UTC),
+                }
+            ],
+        )
+    page = _browser(world, Role.VIEWER).get("/risk")
+    assert "v0007" in page.text
+    assert "83.0%" in page.text
+    assert "supplier BETA is late on 1 of 1 lines" in page.text
+    assert "No risk model is active" not in page.text

@@ -15,7 +15,6 @@ from backorder.analytics.filters import KpiFilter
 from backorder.analytics.ocel import write_ocel
 from backorder.bootstrap import Application
 from backorder.entrypoints.api.app import create_app
-from backorder.entrypoints.api.routes import kpis as kpi_routes
 from backorder.entrypoints.cli.visibility import export_app, report
 from backorder.service_layer.access import Role
 from tests.integration.test_kpis import PERIOD, auth, build_world
@@ -108,9 +107,7 @@ def test_api_streams_the_log_and_cli_writes_it(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    app = create_app(world)
-    app.include_router(kpi_routes.router, prefix="/v1")
-    client = TestClient(app)
+    client = TestClient(create_app(world))
     response = client.get("/v1/exports/ocel", headers=auth(world, Role.PLANNER))
     assert response.status_code == 200
     assert "attachment" in response.headers["content-disposition"]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from backorder.adapters.repositories.allocations import StoredDecision
 from backorder.bootstrap import Application
 from backorder.domain.model import Allocation
 from tests.integration.helpers import NOW, TODAY, in_days, new_order, seed_master, utc
+
+ONE_DAY = timedelta(days=1)
 
 
 def _row(line_id: int, source: str, quantity: int, *, location: str = "EAST") -> dict[str, Any]:
@@ -143,8 +146,8 @@ def test_decisions_are_replaced_per_line_and_found_by_rank(application: Applicat
 def test_runs_round_trip(application: Application) -> None:
     with application.context.unit_of_work() as uow:
         uow.allocations.start_run("r1", "priority", "default v1", "A,B", "pat", NOW)
-        uow.allocations.start_run("r2", "optimal", "default v1", "", "pat", in_days(1))
-        uow.allocations.finish_run("r1", {"lines": 3, "objective": 1.5}, in_days(1))
+        uow.allocations.start_run("r2", "optimal", "default v1", "", "pat", NOW + ONE_DAY)
+        uow.allocations.finish_run("r1", {"lines": 3, "objective": 1.5}, NOW + ONE_DAY)
         uow.commit()
 
     with application.context.reader() as uow:
@@ -157,6 +160,6 @@ def test_runs_round_trip(application: Application) -> None:
             "pat",
         )
         assert run["summary"] == {"lines": 3, "objective": 1.5}
-        assert utc(run["finished_at"]).date() == in_days(1)
+        assert run["finished_at"] == NOW + ONE_DAY  # aware, in UTC, on both backends
         assert [r["run_id"] for r in uow.allocations.runs(10)] == ["r2", "r1"]
         assert uow.allocations.run("nope") is None

@@ -6,6 +6,9 @@ keep the big tables narrow and let batch runs read the backlog as integer arrays
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -23,6 +26,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData(
     naming_convention={
@@ -32,6 +37,37 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment, stored in UTC, read back zone-aware on every backend.
+
+    SQLite keeps no zone: without this it hands back naive datetimes where PostgreSQL
+    gives aware ones, and the same API would answer differently per backend.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Aware moments are stored in UTC (naive ones are taken to be UTC already)."""
+        if value is not None and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Naive values (SQLite) come back as UTC."""
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        """Only SQLite needs the zone added; other drivers' values pass straight through."""
+        if dialect.name != "sqlite":
+            return self.impl_instance.result_processor(dialect, coltype)
+        return super().result_processor(dialect, coltype)
+
+
 Id = BigInteger().with_variant(Integer, "sqlite")  # SQLite aliases INTEGER PRIMARY KEY to rowid
 
 locations = Table(
@@ -120,7 +156,7 @@ orders = Table(
     metadata,
     Column("order_id", String(64), primary_key=True),
     Column("customer", String(64), ForeignKey("customers.code"), nullable=False),
-    Column("ordered_at", DateTime(timezone=True), nullable=False),
+    Column("ordered_at", UtcDateTime(), nullable=False),
 )
 
 order_lines = Table(
@@ -139,12 +175,12 @@ order_lines = Table(
     Column("unit_cost", Float, nullable=False, default=0.0),
     Column("ship_from", String(32)),
     Column("order_type", String(32), nullable=False, default="standard"),
-    Column("ordered_at", DateTime(timezone=True), nullable=False),
+    Column("ordered_at", UtcDateTime(), nullable=False),
     Column("status", String(32), nullable=False, default="open"),
     Column("allocated_quantity", Integer, nullable=False, default=0),
     Column("backordered_quantity", Integer, nullable=False, default=0),
     Column("backordered_since", Date),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     UniqueConstraint("order_id", "line_number", name="uq_order_lines_order_line"),
     postgresql_with={"fillfactor": 80},
 )
@@ -164,7 +200,7 @@ promise_history = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("line_id", BigInteger, nullable=False, index=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("old_promise_date", Date),
     Column("promise_date", Date),
     Column("reason", String(200), nullable=False),
@@ -176,7 +212,7 @@ inventory = Table(
     Column("sku", String(64), ForeignKey("items.sku"), primary_key=True),
     Column("location", String(32), ForeignKey("locations.code"), primary_key=True),
     Column("on_hand", Integer, nullable=False, default=0),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 purchase_orders = Table(
@@ -184,7 +220,7 @@ purchase_orders = Table(
     metadata,
     Column("po_number", String(64), primary_key=True),
     Column("supplier", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Column("status", String(32), nullable=False, default="open"),
 )
 
@@ -202,7 +238,7 @@ purchase_order_lines = Table(
     Column("confirmed_date", Date),
     Column("confirmation", String(16), nullable=False, default="unconfirmed"),
     Column("unit_cost", Float, nullable=False, default=0.0),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 Index("ix_purchase_order_lines_sku", purchase_order_lines.c.sku)
 
@@ -240,8 +276,8 @@ allocation_runs = Table(
     "allocation_runs",
     metadata,
     Column("run_id", String(40), primary_key=True),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True)),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime()),
     Column("solver", String(16), nullable=False),
     Column("policy", String(120), nullable=False),
     Column("scope", Text, nullable=False, default=""),
@@ -271,7 +307,7 @@ decision_records = Table(
     Column("cover_date", Date),
     Column("offered_sku", String(64)),
     Column("flags", Integer, nullable=False),
-    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("decided_at", UtcDateTime(), nullable=False),
 )
 Index("ix_decision_records_sku_rank", decision_records.c.sku, decision_records.c.rank)
 
@@ -282,7 +318,7 @@ policies = Table(
     Column("version", Integer, primary_key=True),
     Column("effective_from", Date, nullable=False),
     Column("document", Text, nullable=False),  # the YAML as written
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 api_keys = Table(
@@ -292,15 +328,15 @@ api_keys = Table(
     Column("name", String(120), nullable=False),
     Column("role", String(32), nullable=False),
     Column("secret_hash", String(128), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime()),
 )
 
 audit_log = Table(
     "audit_log",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("actor", String(160), nullable=False),
     Column("action", String(80), nullable=False),
     Column("subject", String(200), nullable=False),
@@ -317,7 +353,7 @@ idempotency_keys = Table(
     Column("request_hash", String(64), nullable=False),
     Column("status_code", Integer, nullable=False),
     Column("response", JSON, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 outbox = Table(
@@ -328,8 +364,8 @@ outbox = Table(
     Column("type", String(120), nullable=False),
     Column("subject", String(200), nullable=False),
     Column("data", JSON, nullable=False),
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
-    Column("published_at", DateTime(timezone=True)),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+    Column("published_at", UtcDateTime()),
 )
 
 # -- integration: inbound messages, EDI with suppliers ----------------------------------
@@ -341,8 +377,8 @@ inbound_messages = Table(
     Column("message_id", String(200), primary_key=True),
     Column("source", String(200), nullable=False),
     Column("type", String(80), nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
-    Column("processed_at", DateTime(timezone=True)),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("processed_at", UtcDateTime()),
     # applied | rejected | dead_lettered | pending (claimed, not yet decided)
     Column("outcome", String(24), nullable=False),
     Column("error", Text),
@@ -360,7 +396,7 @@ edi_outbound_documents = Table(
     # What it answers or carries: "<qualifier>:<sender>:<ISA13>" of an inbound interchange
     # (997) or a purchase order number (850).
     Column("reference", String(200), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Column("content", Text, nullable=False),
 )
 Index(
@@ -392,7 +428,7 @@ supplier_inventory_advice = Table(
     Column("available_date", Date),  # DTM 018 of the quantity
     Column("report_date", Date, nullable=False),
     Column("reference", String(64), nullable=False),  # BIA03
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
 )
 
 supplier_invoices = Table(
@@ -406,7 +442,7 @@ supplier_invoices = Table(
     Column("currency", String(3)),
     Column("total_amount", Float, nullable=False),
     Column("match_status", String(24), nullable=False),  # matched | mismatch
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
 )
 
 supplier_invoice_lines = Table(
@@ -435,11 +471,11 @@ backorder_cases = Table(
     Column("sku", String(64), nullable=False),
     Column("customer", String(64), nullable=False),
     Column("state", String(32), nullable=False),
-    Column("opened_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("closed_at", DateTime(timezone=True)),
-    Column("next_check_at", DateTime(timezone=True)),
-    Column("evaluated_at", DateTime(timezone=True)),  # the case's last look at itself
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("closed_at", UtcDateTime()),
+    Column("next_check_at", UtcDateTime()),
+    Column("evaluated_at", UtcDateTime()),  # the case's last look at itself
     Column("notified_promise", Date),
     Column("on_hold", Boolean, nullable=False, default=False),
     Column("hold_reason", String(200)),
@@ -453,7 +489,7 @@ case_history = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("case_id", String(40), nullable=False, index=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("from_state", String(32)),
     Column("to_state", String(32), nullable=False),
     Column("reason", String(200), nullable=False),
@@ -465,7 +501,7 @@ case_actions = Table(
     Column("case_id", String(40), primary_key=True),
     Column("key", String(160), primary_key=True),  # an action with this key was carried out
     Column("kind", String(32), nullable=False),
-    Column("done_at", DateTime(timezone=True), nullable=False),
+    Column("done_at", UtcDateTime(), nullable=False),
 )
 
 tasks = Table(
@@ -481,10 +517,10 @@ tasks = Table(
     Column("owner", String(120)),
     Column("subject", String(200), nullable=False),
     Column("detail", Text, nullable=False, default=""),
-    Column("opened_at", DateTime(timezone=True), nullable=False),
-    Column("due_at", DateTime(timezone=True), nullable=False),
-    Column("claimed_at", DateTime(timezone=True)),
-    Column("resolved_at", DateTime(timezone=True)),
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Column("due_at", UtcDateTime(), nullable=False),
+    Column("claimed_at", UtcDateTime()),
+    Column("resolved_at", UtcDateTime()),
     Column("resolution", String(64)),
     Column("escalation_level", Integer, nullable=False, default=0),
     Column("breached", Boolean, nullable=False, default=False),
@@ -499,7 +535,7 @@ task_events = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("task_id", BigInteger, nullable=False, index=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("actor", String(160), nullable=False),
     Column("action", String(32), nullable=False),
     Column("detail", Text, nullable=False, default=""),
@@ -522,12 +558,12 @@ outbox_consumers = Table(
     Column("position", BigInteger, nullable=False, default=0),
     Column("delivered_total", BigInteger, nullable=False, default=0),
     Column("failures", BigInteger, nullable=False, default=0),
-    Column("last_success_at", DateTime(timezone=True)),
-    Column("last_failure_at", DateTime(timezone=True)),
+    Column("last_success_at", UtcDateTime()),
+    Column("last_failure_at", UtcDateTime()),
     Column("last_error", Text),
     Column("leader", String(200)),
-    Column("lease_expires_at", DateTime(timezone=True)),
-    Column("updated_at", DateTime(timezone=True)),
+    Column("lease_expires_at", UtcDateTime()),
+    Column("updated_at", UtcDateTime()),
 )
 
 webhook_subscriptions = Table(
@@ -539,13 +575,13 @@ webhook_subscriptions = Table(
     Column("description", String(200), nullable=False, default=""),
     Column("secret", String(100), nullable=False),  # HMAC key: needed in clear to sign
     Column("start_after", BigInteger, nullable=False),  # outbox position at subscription
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Column("created_by", String(160), nullable=False),
-    Column("deleted_at", DateTime(timezone=True)),
+    Column("deleted_at", UtcDateTime()),
     Column("delivered_total", BigInteger, nullable=False, default=0),
     Column("failures", BigInteger, nullable=False, default=0),
-    Column("last_success_at", DateTime(timezone=True)),
-    Column("last_failure_at", DateTime(timezone=True)),
+    Column("last_success_at", UtcDateTime()),
+    Column("last_failure_at", UtcDateTime()),
     Column("last_error", Text),
 )
 
@@ -560,11 +596,11 @@ webhook_deliveries = Table(
     Column("subject", String(200), nullable=False),
     Column("status", String(16), nullable=False),  # pending, delivered, dead, cancelled
     Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("last_attempt_at", DateTime(timezone=True)),
-    Column("delivered_at", DateTime(timezone=True)),
-    Column("dead_at", DateTime(timezone=True)),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("last_attempt_at", UtcDateTime()),
+    Column("delivered_at", UtcDateTime()),
+    Column("dead_at", UtcDateTime()),
     Column("last_status_code", Integer),
     Column("last_error", Text),
     UniqueConstraint("subscription_id", "event_id", name="uq_webhook_deliveries_event"),
@@ -585,7 +621,7 @@ substitution_acceptances = Table(
     Column("case_id", String(40), nullable=False),
     Column("substitute_sku", String(64), nullable=False),
     Column("decision", String(16), nullable=False),  # accepted | declined
-    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("decided_at", UtcDateTime(), nullable=False),
     Column("actor", String(160), nullable=False),
     Column("note", String(400), nullable=False, default=""),
 )
@@ -613,10 +649,10 @@ notifications = Table(
     Column("new_promise", Date),
     Column("status", String(16), nullable=False),  # queued, sent, suppressed, failed
     Column("reason", String(400)),  # why it was suppressed or failed
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime()),
     Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", DateTime(timezone=True)),  # also the sender's claim lease
+    Column("next_attempt_at", UtcDateTime()),  # also the sender's claim lease
     Column("last_error", Text),
     # One notification per cause (case action, shipment event): a retry never adds another.
     Column("dedupe_key", String(200), nullable=False, unique=True),
@@ -640,7 +676,7 @@ revenue_shifts = Table(
     Column("open_quantity", Integer, nullable=False),
     Column("unit_price", Float, nullable=False),
     Column("value", Float, nullable=False),  # open quantity x unit price
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("reason", String(200), nullable=False),
 )
 Index("ix_revenue_shifts_from_period", revenue_shifts.c.from_period)
@@ -655,7 +691,7 @@ expedite_costs = Table(
     Column("cost", Float, nullable=False),
     Column("reason", String(400), nullable=False),
     Column("approved_by", String(160), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("period", String(16), nullable=False, index=True),  # fiscal period of `at`
 )
 
@@ -676,10 +712,10 @@ purchase_suggestions = Table(
     Column("expected_date", Date, nullable=False),  # when the supply would arrive
     Column("reason", Text, nullable=False),  # the numbers the quantity came from
     Column("status", String(16), nullable=False),  # suggested, approved, ordered, rejected
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Column("decided_by", String(160)),
-    Column("decided_at", DateTime(timezone=True)),
+    Column("decided_at", UtcDateTime()),
     Column("decision_note", String(400)),
     Column("po_number", String(64)),  # the purchase order (or transfer) it became
 )
@@ -702,7 +738,7 @@ purchase_suggestion_cases = Table(
     Column("case_id", String(40), primary_key=True),
     Column("line_id", BigInteger, nullable=False),
     Column("short_quantity", Integer, nullable=False),  # units the line lacked when it asked
-    Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("added_at", UtcDateTime(), nullable=False),
 )
 Index("ix_purchase_suggestion_cases_case", purchase_suggestion_cases.c.case_id)
 
@@ -718,7 +754,7 @@ supplier_reminders = Table(
     Column("case_id", String(40)),  # the case that asked first
     Column("days_overdue", Integer, nullable=False),
     Column("reminded_on", Date, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     # At most one reminder per PO line and day, however many cases wait for it.
     UniqueConstraint("source_id", "reminded_on", name="uq_supplier_reminders_line_day"),
 )
@@ -737,8 +773,8 @@ pick_requests = Table(
     Column("rank", Integer),
     Column("promise_date", Date),
     Column("status", String(16), nullable=False),  # open, picked, short
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("confirmed_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("confirmed_at", UtcDateTime()),
     Column("confirmed_by", String(160)),
 )
 Index("ix_pick_requests_queue", pick_requests.c.location, pick_requests.c.status)
@@ -770,9 +806,9 @@ expedite_proposals = Table(
     Column("new_promise", Date, nullable=False),
     Column("reason", Text, nullable=False),
     Column("status", String(16), nullable=False),  # proposed, approved, rejected
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Column("decided_by", String(160)),
-    Column("decided_at", DateTime(timezone=True)),
+    Column("decided_at", UtcDateTime()),
     Column("decision_note", String(400)),
     Column("transfer_number", String(64)),  # transfer: the inbound it created
 )
@@ -796,6 +832,6 @@ risk_scores = Table(
     Column("reasons", JSON, nullable=False),  # the top reasons in plain words
     Column("features", JSON, nullable=False),  # the model inputs, by name (null: unknown)
     Column("model_version", String(32), nullable=False),
-    Column("scored_at", DateTime(timezone=True), nullable=False),
+    Column("scored_at", UtcDateTime(), nullable=False),
 )
 Index("ix_risk_scores_probability", risk_scores.c.probability)

@@ -32,7 +32,9 @@ def bars(
     width: int = 640,
 ) -> Markup:
     """Horizontal bars, one per (name, value)."""
-    row, left, right = 26, 150, 110
+    row, right = 26, 110
+    # Room for the longest label (about 7 px a character at 12 px), within reason.
+    left = min(260, max(80, 16 + 7 * max((len(name) for name, _ in items), default=0)))
     biggest = max((abs(v) for _, v in items), default=0.0) or 1.0
     span = width - left - right
     body = []

@@ -1,15 +1,19 @@
-"""The demo's service report: fill rates, backlog aging, backorder value, short items, surge."""
+"""The demo's service report: fill rates, backlog aging, backorder value, short items, surge,
+and, when cases ran as workflows, exceptions by team, supplier acknowledgement latency and
+revenue shifted by fiscal period."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Engine
 
+from backorder.analytics.exceptions import TeamExceptions, exceptions_by_team
+from backorder.analytics.filters import KpiFilter
 from backorder.analytics.kpis import (
     BacklogBucket,
     FillRates,
@@ -18,6 +22,8 @@ from backorder.analytics.kpis import (
     fill_rates,
     short_items,
 )
+from backorder.analytics.money import MoneyTotals, PeriodMoney, money_by_period
+from backorder.analytics.suppliers import SupplierScore, SupplierTotals, supplier_scores
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,12 @@ class ServiceReport:
     short_items: list[ShortItem]
     surge_group: str
     surge: list[SurgePhase] = field(default_factory=list)
+    # Orchestration (empty when no case ran): exceptions by team, suppliers, money.
+    exceptions: list[TeamExceptions] = field(default_factory=list)
+    suppliers: SupplierTotals | None = None
+    supplier_scores: list[SupplierScore] = field(default_factory=list)
+    money: list[PeriodMoney] = field(default_factory=list)
+    money_totals: MoneyTotals | None = None
 
     @property
     def backorder_value(self) -> float:
@@ -76,7 +88,11 @@ def build_report(
         ("during the surge", surge_start, surge_end),
         ("after the surge", surge_end + timedelta(days=1), end),
     ]
+    where = KpiFilter(start, end)
+    now = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
     with engine.connect() as connection:
+        scores, supplier_totals = supplier_scores(connection, where, end, now)
+        money, money_totals = money_by_period(connection, where)
         surge = [
             SurgePhase(
                 name=name,
@@ -99,6 +115,11 @@ def build_report(
             short_items=short_items(connection),
             surge_group=surge_group,
             surge=surge,
+            exceptions=exceptions_by_team(connection, where, now),
+            suppliers=supplier_totals,
+            supplier_scores=scores,
+            money=money,
+            money_totals=money_totals,
         )
 
 

@@ -21,6 +21,7 @@ from backorder.analytics.backlog import (
     fill_rate_risk,
     short_items,
 )
+from backorder.analytics.cache import SNAPSHOTS, data_version, owner_token
 from backorder.analytics.exceptions import TeamExceptions, exceptions_by_team
 from backorder.analytics.filters import KpiFilter
 from backorder.analytics.kpis import ServiceLevel, WeeklyFill, service_levels
@@ -134,18 +135,38 @@ def kpis(
     *,
     horizon_days: int = DEFAULT_HORIZON_DAYS,
     with_previous: bool = True,
+    cached: bool = True,
 ) -> KpiSnapshot:
-    """Every KPI for `where` (default: the last four weeks), as of the service clock."""
+    """Every KPI for `where` (default: the last four weeks), as of the service clock.
+
+    With `cached`, a snapshot computed for the same view and data version is reused
+    (see `analytics.cache`); the database is still asked for its version each time.
+    """
     with reading(ctx) as read:
-        return compute(
-            read.connection,
-            where or default_filter(read.today),
-            today=read.today,
-            now=read.now,
-            horizon_days=horizon_days,
-            ack_timeout=ctx.operations.case_timeouts().supplier_acknowledgement,
-            with_previous=with_previous,
+        where = where or default_filter(read.today)
+
+        def work() -> KpiSnapshot:
+            return compute(
+                read.connection,
+                where,
+                today=read.today,
+                now=read.now,
+                horizon_days=horizon_days,
+                ack_timeout=ctx.operations.case_timeouts().supplier_acknowledgement,
+                with_previous=with_previous,
+            )
+
+        if not cached:
+            return work()
+        key = (
+            owner_token(ctx),
+            where,
+            horizon_days,
+            with_previous,
+            read.today,
+            data_version(read.connection),
         )
+        return SNAPSHOTS.get_or_compute(key, work)
 
 
 def process(ctx: ServiceContext, where: KpiFilter | None = None) -> ProcessView:

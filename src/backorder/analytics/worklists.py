@@ -470,3 +470,56 @@ def items_at_risk(
             )
         )
     return found
+
+
+@dataclass(frozen=True)
+class RiskScore:
+    """The risk model's latest score of an item at a DC, with its reasons."""
+
+    sku: str
+    location: str
+    description: str
+    supplier: str | None
+    probability: float
+    reasons: list[str]
+    model_version: str
+    scored_at: datetime | None
+
+
+def risk_scores(
+    connection: Connection, where: KpiFilter | None = None, limit: int = 25
+) -> list[RiskScore]:
+    """The highest backorder-risk scores the risk model stored (none before a scoring run)."""
+    table = getattr(orm, "risk_scores", None)
+    if table is None:  # a schema without the risk model's table
+        return []
+    items = orm.items
+    query = (
+        select(table, items.c.description, items.c.supplier)
+        .outerjoin(items, items.c.sku == table.c.sku)
+        .order_by(table.c.probability.desc(), table.c.sku, table.c.location)
+        .limit(limit)
+    )
+    if where is not None:
+        if where.location:
+            query = query.where(table.c.location == where.location)
+        if where.product_line or where.item_group:
+            query = query.where(
+                *([items.c.product_line == where.product_line] if where.product_line else []),
+                *([items.c.item_group == where.item_group] if where.item_group else []),
+            )
+    return [
+        RiskScore(
+            sku=r.sku,
+            location=r.location,
+            description=r.description or "",
+            supplier=r.supplier,
+            probability=float(r.probability),
+            reasons=[str(reason) for reason in (r.reasons or [])]
+            if isinstance(r.reasons, list)
+            else [str(r.reasons)],
+            model_version=r.model_version,
+            scored_at=_utc(r.scored_at),
+        )
+        for r in connection.execute(query)
+    ]

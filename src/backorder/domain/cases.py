@@ -110,6 +110,7 @@ class CaseTimeouts:
     substitution_answer: timedelta = timedelta(days=2)
     pick_confirmation: timedelta = timedelta(hours=8)
     close_after_shipment: timedelta = timedelta(days=0)
+    promise_at_risk: timedelta = timedelta(days=3)  # later than requested by more: a call
     # A promise later than requested by more than this proposes an expedite (None: never).
     expedite_promise_slip: timedelta | None = None
 
@@ -307,7 +308,8 @@ def evaluate(
             )
         )
 
-    if facts.promise is not None and facts.promise > facts.requested and not state.terminal:
+    at_risk = facts.requested + timeouts.promise_at_risk
+    if facts.promise is not None and facts.promise > at_risk and not state.terminal:
         actions.append(
             _task(
                 "customer_service",

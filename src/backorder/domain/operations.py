@@ -138,6 +138,9 @@ class Timeouts(_Strict):
     # A supplier document (855, 856) moving a PO line's date later by more days than this
     # opens a "supplier late" task and publishes `backorder.supplier.slipped.v1`.
     supplier_slip_escalation_days: int = Field(3, ge=0)
+    # The customer hears of every later promise by notice; a person calls only when the
+    # promise is later than requested by more days than this.
+    promise_at_risk_days: float = Field(3, ge=0)
 
     def case_timeouts(self) -> CaseTimeouts:
         """The timeouts as the case model uses them."""
@@ -147,6 +150,7 @@ class Timeouts(_Strict):
             unsourced=timedelta(hours=self.unsourced_hours),
             substitution_answer=timedelta(days=self.substitution_answer_days),
             pick_confirmation=timedelta(hours=self.pick_confirmation_hours),
+            promise_at_risk=timedelta(days=self.promise_at_risk_days),
         )
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from alembic import context
 from sqlalchemy import Engine, create_engine
 
-from backorder.adapters.orm import metadata
+from backorder.adapters.orm import UtcDateTime, metadata
 from backorder.config import Settings
 
 config = context.config
@@ -18,6 +20,13 @@ def _engine() -> Engine:
     return create_engine(Settings().effective_database_url)
 
 
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    # Migrations stay plain SQLAlchemy: a UTC moment is a zone-aware DateTime column.
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def run_migrations_online() -> None:
     """Run migrations in a transaction on the application's engine."""
     with _engine().connect() as connection:
@@ -25,6 +34,7 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            render_item=_render_item,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -23,6 +23,7 @@ from backorder.analytics.worklists import (
     filter_options,
     items_at_risk,
     line_story,
+    risk_scores,
 )
 from backorder.domain.errors import DomainError
 from backorder.service_layer import queries
@@ -109,14 +110,8 @@ def overview(
         where = _scope(request, start, end, region, location, product_line, item_group, tier)
     except InvalidInputError as error:
         return _invalid(request, error)
+    found = snapshot.kpis(ctx, where, with_previous=True)
     with reading(ctx) as read:
-        found = snapshot.compute(
-            read.connection,
-            where,
-            today=read.today,
-            now=read.now,
-            ack_timeout=ctx.operations.case_timeouts().supplier_acknowledgement,
-        )
         options = filter_options(read.connection)
     return render(
         request,
@@ -315,12 +310,14 @@ def risk(
     days = min(max(days, 1), 90)
     with reading(context(request)) as read:
         at_risk = items_at_risk(read.connection, read.today, days)
+        scores = risk_scores(read.connection)
     return render(
         request,
         "risk.html",
         session,
         title="Items at risk",
         items=at_risk,
+        scores=scores,
         horizon=days,
         model=active_risk_model(request),
     )

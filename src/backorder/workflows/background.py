@@ -3,10 +3,12 @@
 `backorder serve` (the API's lifespan) and `backorder worker` both run it: the DBOS
 runtime with the case workflows, the case dispatcher that opens and wakes cases from the
 outbox, the notifier that writes partial-shipment notices and sends e-mail, the task
-escalation that breaches and escalates overdue tasks, and the
-outbox relay to NATS and webhooks (unless `BACKORDER_RELAY_ENABLED=false`, for a separate
-`backorder relay`). Each loop is safe to run in several processes at once on PostgreSQL:
-the relay elects one leader per destination.
+escalation that breaches and escalates overdue tasks, the scheduled backorder-risk
+scoring of every item x DC (`BACKORDER_RISK_SCORE_INTERVAL_SECONDS`; quiet while no model
+is active), and the outbox relay to NATS and webhooks (unless
+`BACKORDER_RELAY_ENABLED=false`, for a separate `backorder relay`). Each loop is safe to
+run in several processes at once on PostgreSQL: the relay elects one leader per
+destination.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from backorder.adapters.outbox.relay import build_relay
 from backorder.adapters.outbox.settings import RelaySettings
 from backorder.adapters.outbox.tail import hole_watch
 from backorder.bootstrap import Application
+from backorder.risk.settings import RiskSettings
 from backorder.service_layer.handlers.escalation import escalate_overdue
+from backorder.service_layer.handlers.risk import risk_service, scheduled_scoring
 from backorder.workflows import runtime
 from backorder.workflows.dispatcher import Dispatcher
 from backorder.workflows.notifier import NotificationWorker
@@ -33,8 +37,11 @@ log = structlog.get_logger(__name__)
 class PeriodicTask:
     """Calls `work` every `interval` seconds on a daemon thread; logs and survives errors."""
 
-    def __init__(self, name: str, work: Callable[[], object], interval: float) -> None:
+    def __init__(
+        self, name: str, work: Callable[[], object], interval: float, first_delay: float = 0.0
+    ) -> None:
         self.name, self.work, self.interval = name, work, interval
+        self.first_delay = first_delay
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
 
@@ -48,6 +55,8 @@ class PeriodicTask:
         self._thread.join(timeout=10)
 
     def _loop(self) -> None:
+        if self.first_delay and self._stop.wait(self.first_delay):
+            return
         while not self._stop.is_set():
             try:
                 self.work()
@@ -99,6 +108,16 @@ class BackgroundServices:
         # SLA clocks run on business time: breach overdue tasks, escalate them one level.
         context = self.application.context
         self.loops.append(PeriodicTask("task-escalation", lambda: escalate_overdue(context), 1.0))
+        # Scoring waits a little after start so that a restart storm does not score at once.
+        risk = risk_service(self.application, RiskSettings())
+        self.loops.append(
+            PeriodicTask(
+                "risk-scoring",
+                lambda: scheduled_scoring(risk),
+                risk.settings.score_interval_seconds,
+                first_delay=min(60.0, risk.settings.score_interval_seconds),
+            )
+        )
         relay_settings = RelaySettings()
         if relay_settings.relay_enabled:
             self.loops.append(build_relay(self.application.engine, relay_settings))

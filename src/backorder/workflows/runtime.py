@@ -7,7 +7,9 @@ happens at import time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,8 +96,27 @@ def _sqlite_system_engine(url: str) -> Engine:
     return engine
 
 
+def _outside_event_loop(work: Callable[[], None]) -> None:
+    """Run `work` here, or in a helper thread when this thread runs an event loop.
+
+    DBOS refuses to launch or register queues from inside a running loop (an ASGI
+    lifespan, or a test process where Playwright's sync API keeps one running).
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        work()
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dbos-launch") as pool:
+        pool.submit(work).result()
+
+
 def start(application: Application, *, run_workers: bool = True) -> None:
     """Configure and launch DBOS for this process; idempotent."""
+    _outside_event_loop(lambda: _start(application, run_workers=run_workers))
+
+
+def _start(application: Application, *, run_workers: bool) -> None:
     _runtime.context = application.context
     if _runtime.evaluations is None:
         _runtime.evaluations = GroupCommitter(
@@ -140,6 +161,10 @@ def start(application: Application, *, run_workers: bool = True) -> None:
 
 def stop() -> None:
     """Shut DBOS down (tests, process exit)."""
+    _outside_event_loop(_stop)
+
+
+def _stop() -> None:
     if _runtime.launched:
         DBOS.destroy(destroy_registry=False)
     if _runtime.evaluations is not None:

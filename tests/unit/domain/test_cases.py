@@ -109,3 +109,13 @@ def test_a_moved_promise_is_told_once_per_date() -> None:
     )
     again = evaluate(told, CaseState.SUPPLIER_CONFIRMED, NOW, NOW, CaseTimeouts())
     assert not [a for a in again.actions if a.kind is ActionKind.NOTIFY_CUSTOMER]
+
+
+def test_customer_service_calls_only_when_the_promise_slips_beyond_the_tolerance() -> None:
+    def calls(promise_days_late: int) -> bool:
+        line = facts(promise=TODAY + timedelta(days=3 + promise_days_late))
+        outcome = evaluate(line, CaseState.AWAITING_SUPPLY, NOW, NOW, CaseTimeouts())
+        return any(a.task_type == "promise_at_risk" for a in outcome.actions)
+
+    # The customer gets a notice either way; three days late is within the tolerance.
+    assert [calls(days) for days in (0, 3, 4, 10)] == [False, False, True, True]

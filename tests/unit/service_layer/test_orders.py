@@ -24,8 +24,9 @@ def test_an_order_is_allocated_at_once_and_the_next_one_sees_less(harness: Harne
 
     assert harness.last.committed
     one, two = first.lines[0], second.lines[0]
+    # Ready today, promised for the day asked (never earlier than the request).
     assert (one.status, one.allocated, one.backordered, one.promise_date) == (
-        LineStatus.ALLOCATED, 6, 0, TODAY,
+        LineStatus.ALLOCATED, 6, 0, in_days(3),
     )  # fmt: skip
     assert harness.held(one.line_id) == {"OH/A/EAST": 6}
     # Only 4 are left: the second order takes them; 2 have no supply at all.
@@ -126,7 +127,7 @@ def test_cancel_releases_and_reallocates_to_the_next_line(harness: Harness) -> N
     after = harness.line(waiting.line_id)
     assert after.line.status is LineStatus.ALLOCATED
     assert (after.allocated_quantity, after.backordered_quantity) == (4, 0)
-    assert after.line.promise_date == TODAY
+    assert after.line.promise_date == in_days(3)  # the requested date
     assert after.backordered_since is None
     assert harness.held(waiting.line_id) == {"OH/A/EAST": 4}
 
@@ -204,7 +205,7 @@ def test_backordered_lines_raise_events_after_commit(harness: Harness) -> None:
     covered, short = placed.lines
     allocated = harness.events(events.LineAllocated)
     backordered = harness.events(events.LineBackordered)
-    assert allocated == [events.LineAllocated(covered.line_id, "A", 1, TODAY)]
+    assert allocated == [events.LineAllocated(covered.line_id, "A", 1, in_days(3))]
     assert backordered == [
         events.LineBackordered(short.line_id, "A", 3, in_days(3), promise_date=None)
     ]

@@ -34,11 +34,13 @@ def test_a_receipt_moves_stock_and_reallocates_the_waiting_line(harness: Harness
     assert harness.store.po_lines["PO-1/1"].received_quantity == 8
     assert harness.held(line.line_id) == {"OH/A/EAST": 5}
     stored = harness.line(line.line_id)
-    assert stored.line.promise_date == TODAY
+    assert stored.line.promise_date == in_days(2)  # on hand now: the day asked for
     assert (stored.backordered_quantity, stored.backordered_since) == (0, None)
     assert stored.line.status is LineStatus.ALLOCATED
     repromised = harness.events(events.LineRepromised)
-    assert [(e.old_promise_date, e.new_promise_date) for e in repromised] == [(in_days(10), TODAY)]
+    assert [(e.old_promise_date, e.new_promise_date) for e in repromised] == [
+        (in_days(10), in_days(2))
+    ]
 
 
 def test_a_partial_receipt_moves_the_oldest_allocations_first(harness: Harness) -> None:

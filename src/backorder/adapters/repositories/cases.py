@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import NoResultFound
 
 from backorder.adapters import orm
@@ -21,6 +20,7 @@ from backorder.adapters.repositories.master import MasterDataRepository
 from backorder.adapters.repositories.replenishment import OPEN_STATUSES, ReplenishmentRepository
 from backorder.adapters.repositories.supply import on_hand_source_id, value_chunks
 from backorder.adapters.repositories.tasks import TaskRepository as TaskRepository
+from backorder.adapters.repositories.tasks import dialect_insert, ignoring_duplicates
 from backorder.domain.cases import CaseState, HeldSupply, LineFacts, SupplyStage
 from backorder.domain.model import Item, Supplier, TransferLane
 
@@ -92,11 +92,12 @@ _cases, _actions, _history = orm.backorder_cases, orm.case_actions, orm.case_his
 _CASE = select(_cases).where(_cases.c.case_id == bindparam("case_id"))
 _CASES_BY_ID = select(_cases).where(_in(_cases.c.case_id))
 _DONE_KEYS = select(_actions.c.case_id, _actions.c.key).where(_in(_actions.c.case_id))
-_MARK = {
-    # One statement that tells whether the action was new: a key already stored (by an
-    # earlier look, or a concurrent one) inserts nothing.
-    "sqlite": sqlite.insert(_actions).on_conflict_do_nothing(),
-    "postgresql": postgresql.insert(_actions).on_conflict_do_nothing(),
+# One statement that tells whether an action is new: a key already stored (by an earlier
+# look, or a concurrent one) inserts nothing.
+_MARK = ignoring_duplicates(_actions)
+_MARK_MANY = {
+    name: statement.returning(_actions.c.key)
+    for name, statement in ignoring_duplicates(_actions).items()
 }
 _ADD_HISTORY = insert(_history)
 _SET_STATE = update(_cases).where(_cases.c.case_id == bindparam("k_case_id"))
@@ -113,6 +114,9 @@ _STATE_VALUES = {
     for changed in (False, True)
     for terminal in (False, True)
 }
+_SUBSTITUTION_LINKS = select(
+    orm.item_substitutes.c.sku, orm.item_substitutes.c.substitute_sku
+).where(_in(orm.item_substitutes.c.sku))
 _lines, _alloc = orm.order_lines, orm.allocations
 _pol, _po = orm.purchase_order_lines, orm.purchase_orders
 _FACT_LINES = select(
@@ -166,14 +170,16 @@ _FACT_PENDING = (
     )
     .distinct()
 )
-_FACT_ON_HAND = select(orm.inventory.c.sku, orm.inventory.c.location, orm.inventory.c.on_hand).where(
-    _in(orm.inventory.c.sku)
-)
+_FACT_ON_HAND = select(
+    orm.inventory.c.sku, orm.inventory.c.location, orm.inventory.c.on_hand
+).where(_in(orm.inventory.c.sku))
 _FACT_TAKEN = (
     select(_alloc.c.source_id, func.sum(_alloc.c.quantity))
     .where(_in(_alloc.c.source_id))
     .group_by(_alloc.c.source_id)
 )
+
+
 class ReferenceData:
     """Master data (items, suppliers, lanes) read at most once per batch of evaluations.
 
@@ -188,10 +194,6 @@ class ReferenceData:
         self._items: dict[str, Item | None] = {}
         self._suppliers: list[Supplier] | None = None
         self._lanes: list[TransferLane] | None = None
-
-    def want(self, skus: Iterable[str]) -> None:
-        """Read these items too when items are first read."""
-        self._wanted.update(skus)
 
     def item(self, sku: str) -> Item | None:
         """One item (with its substitutes), or None when it is unknown."""
@@ -226,6 +228,22 @@ _CONFIRMATION_STAGE = {
 }
 
 
+@dataclass(frozen=True)
+class StateChange:
+    """A state an evaluation landed on, to be stored (`CaseRepository.record_states`)."""
+
+    case: CaseRecord
+    state: CaseState
+    reason: str
+    now: datetime
+    next_check: datetime | None
+
+    @property
+    def changed(self) -> bool:
+        """True when the state differs from the stored one."""
+        return self.state is not self.case.state
+
+
 _SET_FIELDS: dict[tuple[str, ...], Any] = {}  # prepared updates, by the columns they set
 
 
@@ -249,6 +267,8 @@ class CaseRepository:
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+        # Master data shared by the actions of a batch of evaluations while it runs.
+        self.reference: ReferenceData | None = None
 
     def open(self, lines: Sequence[tuple[int, str, str]], now: datetime) -> list[str]:
         """Open a case for each (line id, sku, customer) that has none; returns new ids."""
@@ -399,6 +419,14 @@ class CaseRepository:
                 found[row.case_id] = _record(row)
         return found
 
+    def substitution_links(self, skus: Sequence[str]) -> list[tuple[str, str]]:
+        """(item, substitute) links from these items."""
+        links: list[tuple[str, str]] = []
+        for chunk in _chunks(sorted(set(skus))):
+            rows = self.connection.execute(_SUBSTITUTION_LINKS, {"values": chunk})
+            links.extend((str(sku), str(substitute)) for sku, substitute in rows)
+        return links
+
     def done_actions(self, case_ids: Sequence[str]) -> dict[str, set[str]]:
         """The keys of the actions carried out for each of these cases."""
         done: dict[str, set[str]] = {case_id: set() for case_id in case_ids}
@@ -434,7 +462,9 @@ class CaseRepository:
         pending: set[str] = set()
         for chunk in _chunks(sorted({case.case_id for case in cases})):
             pending.update(r[0] for r in self.connection.execute(_FACT_PENDING, {"values": chunk}))
-        homes = {line_id: str(row.home_location) for line_id, row in decided.items()}
+        homes: dict[int, str | None] = {
+            line_id: str(row.home_location) for line_id, row in decided.items()
+        }
         homes.update(self._homes_without_decision([i for i in line_ids if i not in decided]))
         # Only a late line can use free stock elsewhere (an expedite): spare the reads
         # otherwise, and for DCs no lane leads to.
@@ -485,7 +515,7 @@ class CaseRepository:
 
     def _homes_without_decision(self, line_ids: Sequence[int]) -> dict[int, str | None]:
         """Home DCs of lines no allocation decided on (see `ReplenishmentRepository`)."""
-        homes: dict[int, str | None] = {line_id: None for line_id in line_ids}
+        homes: dict[int, str | None] = dict.fromkeys(line_ids)
         stock = ReplenishmentRepository(self.connection)
         for chunk in _chunks(line_ids):
             for row in self.connection.execute(_FACT_LINE_HOMES, {"values": chunk}):
@@ -499,9 +529,7 @@ class CaseRepository:
         """Units on hand per item and DC not allocated to any line (never negative)."""
         levels: dict[str, dict[str, int]] = defaultdict(dict)
         for chunk in _chunks(skus):
-            for sku, location, on_hand in self.connection.execute(
-                _FACT_ON_HAND, {"values": chunk}
-            ):
+            for sku, location, on_hand in self.connection.execute(_FACT_ON_HAND, {"values": chunk}):
                 levels[sku][location] = int(on_hand)
         sources = {
             on_hand_source_id(sku, location): (sku, location)
@@ -517,6 +545,38 @@ class CaseRepository:
             for sku, at in levels.items()
         }
 
+    def record_states(self, changes: Sequence[StateChange]) -> None:
+        """`record_state` for many cases (each at most once), in a statement or three."""
+        history = [
+            {
+                "case_id": c.case.case_id,
+                "at": c.now,
+                "from_state": c.case.state.value,
+                "to_state": c.state.value,
+                "reason": c.reason,
+            }
+            for c in changes
+            if c.changed
+        ]
+        if history:
+            self.connection.execute(_ADD_HISTORY, history)
+        updates: dict[tuple[bool, bool], list[dict[str, Any]]] = defaultdict(list)
+        for c in changes:
+            terminal = c.changed and c.state.terminal
+            values = {
+                "k_case_id": c.case.case_id,
+                "v_state": c.state.value,
+                "v_next_check_at": c.next_check,
+                "v_evaluated_at": c.now,
+            }
+            if c.changed:
+                values["v_updated_at"] = c.now
+                if terminal:
+                    values["v_closed_at"] = c.now
+            updates[(c.changed, terminal)].append(values)
+        for variant, rows in updates.items():
+            self.connection.execute(_STATE_VALUES[variant], rows)
+
     def record_state(
         self,
         case: CaseRecord,
@@ -527,45 +587,30 @@ class CaseRepository:
         next_check: datetime | None,
     ) -> bool:
         """Store the case's state and next check time; True when the state changed."""
-        changed = state is not case.state
-        terminal = changed and state.terminal
-        values: dict[str, Any] = {
-            "k_case_id": case.case_id,
-            "v_state": state.value,
-            "v_next_check_at": next_check,
-            "v_evaluated_at": now,
-        }
-        if changed:
-            values["v_updated_at"] = now
-            if terminal:
-                values["v_closed_at"] = now
-            self.connection.execute(
-                _ADD_HISTORY,
-                {
-                    "case_id": case.case_id,
-                    "at": now,
-                    "from_state": case.state.value,
-                    "to_state": state.value,
-                    "reason": reason,
-                },
-            )
-        self.connection.execute(_STATE_VALUES[(changed, terminal)], values)
-        return changed
+        change = StateChange(case, state, reason, now, next_check)
+        self.record_states([change])
+        return change.changed
 
     def mark_action(self, case_id: str, key: str, kind: str, now: datetime) -> bool:
         """Remember that an action was carried out; False when it already was."""
-        statement = _MARK.get(self.connection.dialect.name)
-        if statement is None:  # another database: look first, then insert
-            done = self.connection.execute(
-                select(_actions.c.key).where(_actions.c.case_id == case_id, _actions.c.key == key)
-            ).first()
-            if done is not None:
-                return False
-            statement = insert(_actions)
         result = self.connection.execute(
-            statement, {"case_id": case_id, "key": key, "kind": kind, "done_at": now}
+            dialect_insert(_MARK, self.connection),
+            {"case_id": case_id, "key": key, "kind": kind, "done_at": now},
         )
         return bool(result.rowcount)
+
+    def mark_actions(
+        self, case_id: str, actions: Sequence[tuple[str, str]], now: datetime
+    ) -> set[str]:
+        """`mark_action` for (key, kind) of several actions; returns the keys that were new."""
+        if not actions:
+            return set()
+        rows = [
+            {"case_id": case_id, "key": key, "kind": kind, "done_at": now} for key, kind in actions
+        ]
+        return {
+            r[0] for r in self.connection.execute(dialect_insert(_MARK_MANY, self.connection), rows)
+        }
 
     def set_fields(self, case_id: str, **values: Any) -> None:
         """Update stored fields of a case (hold, notified promise, warehouse release)."""

@@ -50,8 +50,7 @@ _table = orm.expedite_proposals
 # Prepared once, reused with new values. One undecided proposal per line is a unique
 # index: a proposal for a line that has one inserts nothing.
 _PROPOSE = {
-    name: statement.returning(*_table.c)
-    for name, statement in ignoring_duplicates(_table).items()
+    name: statement.returning(*_table.c) for name, statement in ignoring_duplicates(_table).items()
 }
 _GET = select(_table).where(_table.c.proposal_id == bindparam("proposal_id"))
 _OPEN_FOR_LINE = select(_table).where(

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backorder.adapters import orm
 from backorder.adapters.repositories.cases import aware
+from backorder.adapters.repositories.tasks import dialect_insert, ignoring_duplicates
 from backorder.domain.notifications import NotificationStatus
 
 _TOLD = (NotificationStatus.QUEUED.value, NotificationStatus.SENT.value)
@@ -72,6 +73,107 @@ class NotificationRecord:
     dedupe_key: str
 
 
+@dataclass(frozen=True)
+class NoticeContext:
+    """Everything deciding a notice about a line reads, read in one query."""
+
+    line: LineContext
+    told: Told | None  # the latest notice of the line that went (or goes) out
+    told_today: int  # notices of the order that went (or go) out in the day asked about
+    duplicate: bool  # a notice with the dedupe key asked about is stored
+
+
+def _line_context_columns() -> list[Any]:
+    lines, customers, items = orm.order_lines, orm.customers, orm.items
+    history = orm.promise_history
+    last_reason = (
+        select(history.c.reason)
+        .where(history.c.line_id == lines.c.line_id)
+        .order_by(history.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return [
+        lines.c.line_id,
+        lines.c.order_id,
+        lines.c.line_number,
+        lines.c.customer,
+        func.coalesce(customers.c.name, lines.c.customer).label("customer_name"),
+        func.coalesce(customers.c.notification_channel, "none").label("channel"),
+        customers.c.email,
+        lines.c.sku,
+        func.coalesce(items.c.description, "").label("description"),
+        lines.c.quantity,
+        lines.c.shipped_quantity,
+        lines.c.backordered_quantity,
+        lines.c.requested_date,
+        lines.c.promise_date,
+        last_reason.label("last_reason"),
+    ]
+
+
+def _notice_context() -> Any:
+    lines, customers, items, table = orm.order_lines, orm.customers, orm.items, orm.notifications
+    latest_told = (
+        select(table.c.notification_id, table.c.new_promise)
+        .where(table.c.line_id == lines.c.line_id, table.c.status.in_(_TOLD))
+        .order_by(table.c.notification_id.desc())
+        .limit(1)
+    )
+    told_today = (
+        select(func.count())
+        .where(
+            table.c.order_id == lines.c.order_id,
+            table.c.status.in_(_TOLD),
+            table.c.created_at >= bindparam("since", type_=table.c.created_at.type),
+            table.c.created_at < bindparam("until", type_=table.c.created_at.type),
+        )
+        .scalar_subquery()
+    )
+    duplicate = exists().where(
+        table.c.dedupe_key == bindparam("dedupe_key", type_=table.c.dedupe_key.type)
+    )
+    return (
+        select(
+            *_line_context_columns(),
+            latest_told.with_only_columns(table.c.notification_id)
+            .scalar_subquery()
+            .label("told_id"),
+            latest_told.with_only_columns(table.c.new_promise)
+            .scalar_subquery()
+            .label("told_promise"),
+            told_today.label("told_today"),
+            duplicate.label("duplicate"),
+        )
+        .select_from(lines)
+        .outerjoin(customers, customers.c.code == lines.c.customer)
+        .outerjoin(items, items.c.sku == lines.c.sku)
+        .where(lines.c.line_id == bindparam("line_id"))
+    )
+
+
+# Prepared once, reused with new values (a notice per case evaluation reads them).
+_LINE_CONTEXT = (
+    select(*_line_context_columns())
+    .select_from(orm.order_lines)
+    .outerjoin(orm.customers, orm.customers.c.code == orm.order_lines.c.customer)
+    .outerjoin(orm.items, orm.items.c.sku == orm.order_lines.c.sku)
+    .where(orm.order_lines.c.line_id == bindparam("line_id"))
+)
+_NOTICE_CONTEXT = _notice_context()
+_LINE_CONTEXT_FIELDS = tuple(f.name for f in fields(LineContext))
+_LOCK_ORDER_OF_LINE = (
+    select(orm.orders.c.order_id)
+    .join(orm.order_lines, orm.order_lines.c.order_id == orm.orders.c.order_id)
+    .where(orm.order_lines.c.line_id == bindparam("line_id"))
+    .with_for_update(of=orm.orders)
+)
+_ADD = {
+    name: statement.returning(orm.notifications.c.notification_id)
+    for name, statement in ignoring_duplicates(orm.notifications).items()
+}
+
+
 def _record(row: Any) -> NotificationRecord:
     values = dict(row._mapping)
     for name in ("created_at", "sent_at", "next_attempt_at"):
@@ -87,39 +189,35 @@ class NotificationRepository:
 
     def line_context(self, line_id: int) -> LineContext | None:
         """The line, its customer and item, and the reason its promise last moved."""
-        lines, customers, items = orm.order_lines, orm.customers, orm.items
-        history = orm.promise_history
-        last_reason = (
-            select(history.c.reason)
-            .where(history.c.line_id == lines.c.line_id)
-            .order_by(history.c.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-        row = self.connection.execute(
-            select(
-                lines.c.line_id,
-                lines.c.order_id,
-                lines.c.line_number,
-                lines.c.customer,
-                func.coalesce(customers.c.name, lines.c.customer).label("customer_name"),
-                func.coalesce(customers.c.notification_channel, "none").label("channel"),
-                customers.c.email,
-                lines.c.sku,
-                func.coalesce(items.c.description, "").label("description"),
-                lines.c.quantity,
-                lines.c.shipped_quantity,
-                lines.c.backordered_quantity,
-                lines.c.requested_date,
-                lines.c.promise_date,
-                last_reason.label("last_reason"),
-            )
-            .select_from(lines)
-            .outerjoin(customers, customers.c.code == lines.c.customer)
-            .outerjoin(items, items.c.sku == lines.c.sku)
-            .where(lines.c.line_id == line_id)
-        ).first()
+        row = self.connection.execute(_LINE_CONTEXT, {"line_id": line_id}).first()
         return LineContext(**row._mapping) if row is not None else None
+
+    def notice_context(
+        self, line_id: int, dedupe_key: str, since: datetime, until: datetime
+    ) -> NoticeContext | None:
+        """What a notice about the line decides on, in one query; None without the line.
+
+        That is `line_context`, `last_told`, `told_count` of its order in [since, until)
+        and `exists(dedupe_key)`. On PostgreSQL, lock the order first (`lock_line_order`).
+        """
+        row = self.connection.execute(
+            _NOTICE_CONTEXT,
+            {"line_id": line_id, "dedupe_key": dedupe_key, "since": since, "until": until},
+        ).first()
+        if row is None:
+            return None
+        return NoticeContext(
+            line=LineContext(**{name: getattr(row, name) for name in _LINE_CONTEXT_FIELDS}),
+            told=Told(row.told_promise) if row.told_id is not None else None,
+            told_today=int(row.told_today),
+            duplicate=bool(row.duplicate),
+        )
+
+    def lock_line_order(self, line_id: int) -> None:
+        """`lock_order` for the order of a line (PostgreSQL; SQLite needs nothing)."""
+        if self.connection.dialect.name == "sqlite":
+            return
+        self.connection.execute(_LOCK_ORDER_OF_LINE, {"line_id": line_id}).all()
 
     def item_description(self, sku: str) -> str | None:
         """An item's description, or None when the item is unknown."""
@@ -219,16 +317,10 @@ class NotificationRepository:
 
     def add(self, row: dict[str, Any]) -> int | None:
         """Store a notification; None when one with the same dedupe key exists."""
-        try:
-            with self.connection.begin_nested():
-                result = self.connection.execute(
-                    insert(orm.notifications)
-                    .values(**row)
-                    .returning(orm.notifications.c.notification_id)
-                )
-                return int(result.scalar_one())
-        except IntegrityError:
-            return None  # a concurrent writer stored it first
+        # A concurrent writer of the same key wins: nothing is inserted.
+        result = self.connection.execute(dialect_insert(_ADD, self.connection), row)
+        found = result.scalar_one_or_none()
+        return int(found) if found is not None else None
 
     def get(self, notification_id: int) -> NotificationRecord | None:
         """One notification, or None."""

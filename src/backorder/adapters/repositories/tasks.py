@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from backorder.adapters import orm
 
 UNRESOLVED = ("open", "claimed")
+Statement = TypeVar("Statement", bound=Insert)
 
 
 def ignoring_duplicates(table: Table) -> dict[str, Insert]:
@@ -41,7 +42,7 @@ def ignoring_duplicates(table: Table) -> dict[str, Insert]:
     }
 
 
-def dialect_insert(statements: dict[str, Insert], connection: Connection) -> Insert:
+def dialect_insert(statements: Mapping[str, Statement], connection: Connection) -> Statement:
     """The statement of `ignoring_duplicates` for the connection's database."""
     return statements[connection.dialect.name]
 

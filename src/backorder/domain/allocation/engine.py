@@ -196,7 +196,11 @@ def assemble(
     np.minimum.at(first_day, line, day)
     np.maximum.at(last_day, line, day)
     first_day[first_day == np.iinfo(np.int64).max] = NO_DAY
-    promise_day = np.where((short == 0) & (covered > 0), last_day, NO_DAY)
+    # The customer is promised the requested day, or the day the last unit is ready when
+    # that is later: stock ready early does not make a new promise every day it waits.
+    promise_day = np.where(
+        (short == 0) & (covered > 0), np.maximum(last_day, demand.requested_day), NO_DAY
+    )
     late_units = np.bincount(
         line, weights=np.where(day > demand.requested_day[line], quantity, 0), minlength=n
     ).astype(np.int64)

@@ -7,17 +7,21 @@ from contextlib import AbstractAsyncContextManager
 
 from fastapi import FastAPI
 
-from backorder import __version__
+from backorder import __version__, web
 from backorder.bootstrap import Application
-from backorder.entrypoints.api import problems
+from backorder.entrypoints.api import governance, problems
 from backorder.entrypoints.api.routes import (
     allocation,
     cases,
+    edi,
     events,
     finance,
+    inbound,
+    kpis,
     master,
     orders,
     replenishment,
+    risk,
     supply,
     tasks,
     warehouse,
@@ -44,13 +48,15 @@ def create_app(application: Application, lifespan: Lifespan | None = None) -> Fa
     app.state.intake = IntakeQueue(application.context)
     problems.install(app)
     routers = (master, orders, supply, allocation, replenishment, warehouse, finance, events)
-    for module in (*routers, cases, tasks):
+    for module in (*routers, kpis, risk, cases, tasks, inbound, edi):
         app.include_router(module.router, prefix="/v1")
     events.install(app)  # GET /metrics
+    app.include_router(web.router)  # the dashboard at / and its static files
 
     @app.get("/v1/health", tags=["operations"])
     def health() -> dict[str, str]:
         """Liveness: the process answers (no authentication)."""
         return {"status": "ok", "version": __version__}
 
+    governance.install(app, application.settings)  # rate limits, body size, deprecation
     return app

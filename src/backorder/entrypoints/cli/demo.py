@@ -10,11 +10,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from backorder.analytics.report import ServiceReport, build_report, write_html
+from backorder.analytics.report import build_report, write_html
 from backorder.bootstrap import bootstrap
 from backorder.config import Settings
+from backorder.entrypoints.cli.report_tables import print_report
 from backorder.scenario.operations import SimulatedOperations
 from backorder.scenario.reference import ReferenceSpec, generate
 from backorder.scenario.replay import Orchestration, Replay, load_opening_state
@@ -23,68 +23,6 @@ from backorder.workflows import runtime
 from backorder.workflows.replay_driver import ReplayedCases
 
 console = Console()
-
-
-def _percent(value: float) -> str:
-    return f"{100 * value:.1f}%"
-
-
-def _print(report: ServiceReport) -> None:
-    tiles = Table(title=report.title, show_header=False)
-    tiles.add_column("measure")
-    tiles.add_column("value", justify="right")
-    overall = report.overall
-    for name, value in (
-        ("lines due in the period", f"{overall.due_lines:,}"),
-        ("line fill rate (on time in full)", _percent(overall.line_fill_rate)),
-        ("unit fill rate", _percent(overall.unit_fill_rate)),
-        ("order fill rate", _percent(overall.order_fill_rate)),
-        (
-            "first-pass line fill rate (promised in full at intake)",
-            _percent(report.first_pass_line_fill_rate),
-        ),
-        ("backordered units (open lines)", f"{report.backordered_units:,}"),
-        ("backorder value", f"{report.backorder_value:,.0f}"),
-    ):
-        tiles.add_row(name, value)
-    console.print(tiles)
-
-    aging = Table(title="Backlog by age")
-    for column in ("age", "lines", "units", "value"):
-        aging.add_column(column, justify="left" if column == "age" else "right")
-    for bucket in report.backlog:
-        aging.add_row(
-            bucket.label, f"{bucket.lines:,}", f"{bucket.units:,}", f"{bucket.value:,.0f}"
-        )
-    console.print(aging)
-
-    short = Table(title="The ten most short items")
-    for column in ("item", "group", "lines", "units short", "value"):
-        short.add_column(column, justify="left" if column in ("item", "group") else "right")
-    for item in report.short_items:
-        short.add_row(
-            item.sku, item.item_group, f"{item.lines:,}", f"{item.units:,}", f"{item.value:,.0f}"
-        )
-    console.print(short)
-
-    surge = Table(title=f"How the surge in {report.surge_group} was handled")
-    for column in (
-        "phase",
-        "surge line fill",
-        "surge unit fill",
-        "others line fill",
-        "others unit fill",
-    ):
-        surge.add_column(column, justify="left" if column == "phase" else "right")
-    for phase in report.surge:
-        surge.add_row(
-            f"{phase.name} ({phase.start:%d %b}-{phase.end:%d %b})",
-            _percent(phase.surge.line_fill_rate),
-            _percent(phase.surge.unit_fill_rate),
-            _percent(phase.others.line_fill_rate),
-            _percent(phase.others.unit_fill_rate),
-        )
-    console.print(surge)
 
 
 def _orchestration_facts(orchestration: Orchestration) -> dict[str, str]:
@@ -197,7 +135,7 @@ def demo(
         if workflows:
             runtime.stop()
         application.close()
-    _print(report)
+    print_report(console, report)
     html = write_html(report, home / "demo-report.html")
     console.print(f"\nReport written to {html}")
     console.print(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 01:58:43.350111
+Create Date: 2026-11-28 02:42:34.349308
 """
 
 from __future__ import annotations

@@ -23,8 +23,13 @@ from backorder.domain.expedite import FreeStock, Inbound, Route, auto_approved, 
 from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.errors import ConflictError, InvalidInputError, NotFoundError
 from backorder.service_layer.handlers.allocation import reallocate_items
-from backorder.service_layer.handlers.cases import executor, open_task
-from backorder.service_layer.handlers.inline import connection_of, resolve_task, wake_cases
+from backorder.service_layer.handlers.cases import Reach, executor, open_task
+from backorder.service_layer.handlers.inline import (
+    connection_of,
+    reference,
+    resolve_task,
+    wake_cases,
+)
 from backorder.service_layer.handlers.transfers import TRANSFER_SUPPLIER_PREFIX, create_transfer
 from backorder.service_layer.unit_of_work import UnitOfWork
 
@@ -32,7 +37,7 @@ POLICY_ACTOR = "policy"
 _FLYABLE = (SupplyStage.ORDERED, SupplyStage.CONFIRMED)
 
 
-@executor(ActionKind.PROPOSE_EXPEDITE)
+@executor(ActionKind.PROPOSE_EXPEDITE, Reach.ITEM)
 def propose_expedite(
     uow: UnitOfWork, ctx: ServiceContext, case: CaseRecord, facts: LineFacts, action: CaseAction
 ) -> None:
@@ -57,7 +62,7 @@ def propose_expedite(
         f"promised {facts.promise}, requested {facts.requested}: {what} promises "
         f"{route.new_promise} for {route.cost:.2f}"
     )
-    proposal_id = repo.add(
+    proposal = repo.propose(
         {
             "line_id": case.line_id,
             "case_id": case.case_id,
@@ -76,8 +81,9 @@ def propose_expedite(
             "created_at": now,
         }
     )
-    if proposal_id is None:
+    if proposal is None:
         return
+    proposal_id = proposal.proposal_id
     policy = ctx.operations.expedite.rules()
     approve_now = auto_approved(route, policy)
     uow.record(
@@ -94,8 +100,6 @@ def propose_expedite(
             needs_approval=not approve_now,
         )
     )
-    proposal = repo.get(proposal_id)
-    assert proposal is not None
     if approve_now:
         carry_out(uow, ctx, proposal, POLICY_ACTOR, "cost at or below the approval threshold")
     else:
@@ -115,44 +119,46 @@ def best_route(uow: UnitOfWork, ctx: ServiceContext, facts: LineFacts, home: str
     assert facts.promise is not None
     policy = ctx.operations.expedite.rules()
     today = uow.today
-    waiting_on = [h for h in facts.held if h.stage is not SupplyStage.ON_HAND]
-    po_lines = uow.supply.po_lines_by_id([h.source_id for h in waiting_on])
-    # A receipt flies once: premium freight approved before cannot save the days again.
-    flown = ExpediteRepository(connection_of(uow)).flown(list(po_lines))
-    inbound = [
-        Inbound(
-            source_id=h.source_id,
-            line_units=h.quantity,
-            due=h.due,
-            open_quantity=po_lines[h.source_id].open_quantity,
-            can_fly=h.stage in _FLYABLE
-            and h.source_id not in flown
-            and not po_lines[h.source_id].supplier.startswith(TRANSFER_SUPPLIER_PREFIX),
-        )
-        for h in waiting_on
-        if h.source_id in po_lines
-    ]
-    items = uow.master.items([facts.sku])
-    safety = items[0].safety_stock if items else 0
-    free = ReplenishmentRepository(connection_of(uow)).free_stock(facts.sku)
-    stock = [
-        FreeStock(
-            lane.origin,
-            max(free.get(lane.origin, 0) - safety, 0),
-            lane.lead_time_days,
-            lane.cost_per_unit,
-        )
-        for lane in uow.master.lanes()
-        if lane.destination == home and lane.origin != home
-    ]
-    candidates = routes(
-        inbound,
-        stock,
-        waiting=facts.open_quantity - facts.on_hand_quantity,
-        short=facts.short_quantity,
-        today=today,
-        policy=policy,
-    )
+    master = reference(uow)
+    short = facts.short_quantity
+    waiting = facts.open_quantity - facts.on_hand_quantity
+    inbound: list[Inbound] = []
+    # Premium freight needs every unit sourced, a transfer units not yet on hand and a
+    # lane home: read only what a possible route needs.
+    if short == 0:
+        waiting_on = [h for h in facts.held if h.stage is not SupplyStage.ON_HAND]
+        po_lines = uow.supply.po_lines_by_id([h.source_id for h in waiting_on])
+        # A receipt flies once: premium freight approved before cannot save the days again.
+        flown = ExpediteRepository(connection_of(uow)).flown(list(po_lines))
+        inbound = [
+            Inbound(
+                source_id=h.source_id,
+                line_units=h.quantity,
+                due=h.due,
+                open_quantity=po_lines[h.source_id].open_quantity,
+                can_fly=h.stage in _FLYABLE
+                and h.source_id not in flown
+                and not po_lines[h.source_id].supplier.startswith(TRANSFER_SUPPLIER_PREFIX),
+            )
+            for h in waiting_on
+            if h.source_id in po_lines
+        ]
+    lanes = [lane for lane in master.lanes() if lane.destination == home and lane.origin != home]
+    stock: list[FreeStock] = []
+    if waiting > 0 and lanes:
+        item = master.item(facts.sku)
+        safety = item.safety_stock if item is not None else 0
+        free = ReplenishmentRepository(connection_of(uow)).free_stock(facts.sku)
+        stock = [
+            FreeStock(
+                lane.origin,
+                max(free.get(lane.origin, 0) - safety, 0),
+                lane.lead_time_days,
+                lane.cost_per_unit,
+            )
+            for lane in lanes
+        ]
+    candidates = routes(inbound, stock, waiting=waiting, short=short, today=today, policy=policy)
     service_date = facts.requested + timedelta(days=policy.promise_slip_days)
     return choose(candidates, facts.promise, service_date)
 

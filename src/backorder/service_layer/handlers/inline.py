@@ -11,10 +11,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from backorder.adapters import orm
-from backorder.adapters.repositories.cases import CaseRepository
+from backorder.adapters.repositories.cases import CaseRepository, ReferenceData
 from backorder.adapters.repositories.tasks import TaskRepository
 from backorder.domain import events
 from backorder.service_layer.context import ServiceContext
@@ -33,6 +33,23 @@ def inline_context(uow: UnitOfWork, ctx: ServiceContext) -> ServiceContext:
         return NestedUnitOfWork(outer, set())
 
     return dataclasses.replace(ctx, unit_of_work=nested, reader=nested)
+
+
+_UNRESOLVED_TASK = select(orm.tasks.c.task_id, orm.tasks.c.case_id, orm.tasks.c.due_at).where(
+    orm.tasks.c.cause == bindparam("cause"),
+    orm.tasks.c.task_type == bindparam("task_type"),
+    orm.tasks.c.status != "resolved",
+)
+
+
+def reference(uow: UnitOfWork) -> ReferenceData:
+    """Master data (items, suppliers, lanes) for work inside `uow`.
+
+    While a batch of case evaluations runs, its actions share what the batch read once;
+    otherwise each call reads afresh.
+    """
+    shared = getattr(getattr(uow, "cases", None), "reference", None)
+    return shared if isinstance(shared, ReferenceData) else ReferenceData(uow.master)
 
 
 def connection_of(uow: UnitOfWork) -> Connection:
@@ -65,16 +82,9 @@ def resolve_task(
     uow: UnitOfWork, *, cause: str, task_type: str, resolution: str, actor: str
 ) -> int | None:
     """Resolve the unresolved task of this cause and type, if there is one; returns its id."""
-    tasks = orm.tasks
     row = (
         connection_of(uow)
-        .execute(
-            select(tasks.c.task_id, tasks.c.case_id, tasks.c.due_at).where(
-                tasks.c.cause == cause,
-                tasks.c.task_type == task_type,
-                tasks.c.status != "resolved",
-            )
-        )
+        .execute(_UNRESOLVED_TASK, {"cause": cause, "task_type": task_type})
         .first()
     )
     if row is None:

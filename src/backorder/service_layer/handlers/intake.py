@@ -128,8 +128,8 @@ def allocate_lines(
         )
         allocated = sum(s.quantity for s in answer.sources)
         on_time = sum(s.quantity for s in answer.sources if s.arrival <= line.requested_date)
-        outcomes.append(
-            line_outcome(line, allocated, line.open_quantity - on_time, answer.promise_date)
-        )
+        # As in allocation runs: the requested date, or the later day the last unit is ready.
+        promise = answer.promise_date and max(answer.promise_date, line.requested_date)
+        outcomes.append(line_outcome(line, allocated, line.open_quantity - on_time, promise))
     uow.allocations.add_rows(rows)
     return outcomes

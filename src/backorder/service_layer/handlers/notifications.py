@@ -32,7 +32,7 @@ from backorder.domain.notifications import (
 )
 from backorder.notifications.render import render
 from backorder.service_layer.context import ServiceContext
-from backorder.service_layer.handlers.cases import executor
+from backorder.service_layer.handlers.cases import Reach, executor
 from backorder.service_layer.unit_of_work import UnitOfWork
 
 CURSOR = "customer-notices"
@@ -66,18 +66,17 @@ def create_notice(
     shipped_now: int = 0,
 ) -> NoticeOutcome | None:
     """Decide, render and store one notice in the caller's transaction (once per key)."""
-    line = uow.notifications.line_context(line_id)
-    if line is None:
-        return None
-    uow.notifications.lock_order(line.order_id)
-    if uow.notifications.exists(dedupe_key):
-        return None
     rules = ctx.operations.notifications
     now = uow.clock.now()
-    last = uow.notifications.last_told(line_id)
+    since, until = rules.day_bounds(now)
+    # Notices of one order are decided one at a time (the daily limit must see them all).
+    uow.notifications.lock_line_order(line_id)
+    context = uow.notifications.notice_context(line_id, dedupe_key, since, until)
+    if context is None or context.duplicate:
+        return None
+    line, last = context.line, context.told
     # Until we told them otherwise, the customer expects the date they asked for.
     told = last.promise if last is not None else line.requested_date
-    since, until = rules.day_bounds(now)
     decision = decide(
         kind=kind,
         channel=line.channel,
@@ -85,7 +84,7 @@ def create_notice(
         order_id=line.order_id,
         told=told,
         new=line.promise_date,
-        told_today=uow.notifications.told_count(line.order_id, since, until),
+        told_today=context.told_today,
         max_per_order_per_day=rules.max_per_order_per_day,
     )
     content = _content(uow, line, kind, told, substitute, shipped_now)
@@ -179,7 +178,7 @@ def _content(
     )
 
 
-@executor(ActionKind.NOTIFY_CUSTOMER)
+@executor(ActionKind.NOTIFY_CUSTOMER, Reach.CASE)
 def notify_customer(
     uow: UnitOfWork, ctx: ServiceContext, case: CaseRecord, facts: LineFacts, action: CaseAction
 ) -> None:

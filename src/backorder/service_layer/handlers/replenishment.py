@@ -39,8 +39,8 @@ from backorder.domain.replenishment import (
     round_up,
 )
 from backorder.service_layer.context import ServiceContext
-from backorder.service_layer.handlers.cases import executor, open_task
-from backorder.service_layer.handlers.inline import connection_of
+from backorder.service_layer.handlers.cases import Reach, executor, open_task
+from backorder.service_layer.handlers.inline import connection_of, reference
 from backorder.service_layer.handlers.suggestions import carry_out
 from backorder.service_layer.unit_of_work import UnitOfWork
 
@@ -58,7 +58,7 @@ class Picture:
     threshold: float  # value above which a person approves
 
 
-@executor(ActionKind.REQUEST_REPLENISHMENT)
+@executor(ActionKind.REQUEST_REPLENISHMENT, Reach.ITEM)
 def request_replenishment(
     uow: UnitOfWork, ctx: ServiceContext, case: CaseRecord, facts: LineFacts, action: CaseAction
 ) -> None:
@@ -80,19 +80,27 @@ def replenish(
         return []
     now, today = uow.clock.now(), uow.today
     start_of_day = datetime.combine(today, time(0), tzinfo=now.tzinfo)
+    # The undecided suggestions of the item x DC, read once: only this call adds to them.
+    undecided = repo.open_suggestions(facts.sku, picture.location, with_cases=False)
+    rejected: set[str] | None = None
+
+    def rejected_today(kind: str) -> bool:
+        nonlocal rejected
+        if rejected is None:
+            rejected = repo.rejected_kinds_since(facts.sku, picture.location, start_of_day)
+        return kind in rejected
+
     allow_transfer = (
         ctx.operations.replenishment.transfers
-        and repo.open_suggestion(facts.sku, picture.location, "transfer") is None
-        and not repo.rejected_since(facts.sku, picture.location, "transfer", start_of_day)
+        and "transfer" not in undecided
+        and not rejected_today("transfer")
     )
     decided = plan(picture.need, allow_transfer=allow_transfer)
     serving: list[int] = []
     if decided.transfer is not None:
         serving.append(_add_transfer(uow, repo, picture, decided))
-    if decided.purchase and not repo.rejected_since(
-        facts.sku, picture.location, "purchase", start_of_day
-    ):
-        serving.append(_add_purchase(uow, repo, picture, decided))
+    if decided.purchase and not rejected_today("purchase"):
+        serving.append(_add_purchase(uow, repo, picture, decided, undecided.get("purchase")))
     if decided.unbuyable:
         open_task(
             uow,
@@ -104,13 +112,13 @@ def replenish(
             detail=f"{decided.unbuyable} units of {facts.sku} are needed at {picture.location}",
         )
     for kind in ("purchase", "transfer"):
-        shared = repo.open_suggestion(facts.sku, picture.location, kind)
+        shared = undecided.get(kind)
         if shared is not None and shared.suggestion_id not in serving:
             serving.append(shared.suggestion_id)
     for suggestion_id in serving:
         repo.link_case(suggestion_id, case.case_id, case.line_id, facts.short_quantity, now)
     for suggestion_id in serving:
-        suggestion = repo.get_suggestion(suggestion_id)
+        suggestion = repo.get_suggestion(suggestion_id, with_cases=False)
         assert suggestion is not None
         if suggestion.status != "suggested":
             continue
@@ -124,12 +132,12 @@ def replenish(
 def _picture(
     uow: UnitOfWork, ctx: ServiceContext, repo: ReplenishmentRepository, sku: str, location: str
 ) -> Picture | None:
-    items = uow.master.items([sku])
-    if not items:
+    master = reference(uow)
+    item = master.item(sku)
+    if item is None:
         return None
-    item, today = items[0], uow.today
-    suppliers = {s.code: s for s in uow.master.suppliers()}
-    supplier = suppliers.get(item.supplier) if item.supplier else None
+    today = uow.today
+    supplier = master.supplier(item.supplier) if item.supplier else None
     built = uow.allocations.backlog([sku], today, ctx.policy.tiers)
     network, demand = built.problem.network, built.problem.demand
     if location not in network.locations:
@@ -157,7 +165,7 @@ def _picture(
         since = uow.clock.now() - timedelta(days=policy.demand_window_days)
         daily = repo.daily_demand(sku, location, since, policy.demand_window_days)
         cover = cover_units(daily, policy.cover_days)
-    lanes = [lane for lane in uow.master.lanes() if lane.destination == location]
+    lanes = [lane for lane in master.lanes() if lane.destination == location]
     transfers = [
         TransferOption(
             lane.origin,
@@ -197,7 +205,7 @@ def _add_transfer(
     transfer = decided.transfer
     assert transfer is not None
     now, item = uow.clock.now(), picture.item
-    suggestion_id = repo.add_suggestion(
+    suggestion = repo.insert_suggestion(
         {
             "kind": "transfer",
             "sku": item.sku,
@@ -216,17 +224,21 @@ def _add_transfer(
             "updated_at": now,
         }
     )
-    _created(uow, repo, suggestion_id, picture.threshold)
-    return suggestion_id
+    _created(uow, suggestion, picture.threshold)
+    return suggestion.suggestion_id
 
 
 def _add_purchase(
-    uow: UnitOfWork, repo: ReplenishmentRepository, picture: Picture, decided: ReplenishmentPlan
+    uow: UnitOfWork,
+    repo: ReplenishmentRepository,
+    picture: Picture,
+    decided: ReplenishmentPlan,
+    existing: SuggestionRecord | None,
 ) -> int:
+    """Add a purchase suggestion, or raise `existing` (the item x DC's undecided one)."""
     now, item = uow.clock.now(), picture.item
     assert picture.lead_days is not None
     reason = _reason(picture, decided)
-    existing = repo.open_suggestion(item.sku, picture.location, "purchase")
     if existing is not None:
         # A later case found more missing: the shared suggestion grows, it is not doubled.
         quantity = round_up(existing.quantity + decided.purchase, item.order_multiple)
@@ -238,7 +250,7 @@ def _add_purchase(
             updated_at=now,
         )
         return existing.suggestion_id
-    suggestion_id = repo.add_suggestion(
+    suggestion = repo.insert_suggestion(
         {
             "kind": "purchase",
             "sku": item.sku,
@@ -255,15 +267,11 @@ def _add_purchase(
             "updated_at": now,
         }
     )
-    _created(uow, repo, suggestion_id, picture.threshold)
-    return suggestion_id
+    _created(uow, suggestion, picture.threshold)
+    return suggestion.suggestion_id
 
 
-def _created(
-    uow: UnitOfWork, repo: ReplenishmentRepository, suggestion_id: int, threshold: float
-) -> None:
-    s = repo.get_suggestion(suggestion_id)
-    assert s is not None
+def _created(uow: UnitOfWork, s: SuggestionRecord, threshold: float) -> None:
     uow.record(
         events.SuggestionCreated(
             s.suggestion_id,

@@ -138,14 +138,15 @@ def score_all_items(service: RiskService) -> ScoringRun:
     opened = 0
     with ctx.unit_of_work() as uow:
         now = uow.clock.now()
-        stored = [
+        stored: list[dict[str, Any]] = [
             {
                 "sku": str(facts.sku[i]),
                 "location": str(facts.location[i]),
                 "probability": round(float(result.probability[i]), 6),
                 "reasons": [r for r in result.reasons[i].tolist() if r],
+                # Inputs are kept for the explained rows (the ones a planner looks at).
                 "features": {name: _finite(float(matrix[i, j])) for j, name in enumerate(names)}
-                if matrix is not None
+                if matrix is not None and result.reasons[i][0]
                 else {},
                 "model_version": result.model_version,
                 "scored_at": now,

@@ -24,9 +24,8 @@ from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.queries import AtpAnswer
 from backorder.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
 
-_cache: weakref.WeakKeyDictionary[ServiceContext, tuple[float, date, DelayModel]] = (
-    weakref.WeakKeyDictionary()
-)
+# Per service context (by identity; the weak reference tells a reused id from the original).
+_cache: dict[int, tuple[weakref.ref[ServiceContext], float, date, DelayModel]] = {}
 _cache_lock = threading.Lock()
 
 
@@ -40,14 +39,21 @@ def delay_model(ctx: ServiceContext, policy: RiskPolicy, cache_seconds: float = 
     """The supplier delay model as of today (reused for `cache_seconds`)."""
     today = ctx.clock.today()
     with _cache_lock:
-        cached = _cache.get(ctx)
-    if cached is not None and cached[1] == today and time.monotonic() - cached[0] < cache_seconds:
-        return cached[2]
+        cached = _cache.get(id(ctx))
+    if (
+        cached is not None
+        and cached[0]() is ctx
+        and cached[2] == today
+        and time.monotonic() - cached[1] < cache_seconds
+    ):
+        return cached[3]
     with ctx.reader() as uow:
         history = _repository(uow).delay_history(today, policy.supplier_delay.history_days)
     model = estimate_delays(history, policy.supplier_delay.prior())
     with _cache_lock:
-        _cache[ctx] = (time.monotonic(), today, model)
+        for key in [k for k, v in _cache.items() if v[0]() is None]:
+            del _cache[key]
+        _cache[id(ctx)] = (weakref.ref(ctx), time.monotonic(), today, model)
     return model
 
 

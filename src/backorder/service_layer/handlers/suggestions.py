@@ -26,6 +26,7 @@ from backorder.service_layer.handlers.allocation import reallocate_items
 from backorder.service_layer.handlers.inline import (
     connection_of,
     inline_context,
+    reference,
     resolve_task,
     wake_cases,
 )
@@ -48,7 +49,7 @@ def carry_out(
         lane = next(
             (
                 lane
-                for lane in uow.master.lanes()
+                for lane in reference(uow).lanes()
                 if (lane.origin, lane.destination) == (suggestion.origin, suggestion.location)
             ),
             None,
@@ -68,7 +69,7 @@ def carry_out(
         )
         reallocate_items(uow, ctx.policy, [suggestion.sku], reason=f"transfer {number}")
     else:
-        supplier = next((s for s in uow.master.suppliers() if s.code == suggestion.supplier), None)
+        supplier = reference(uow).supplier(suggestion.supplier)
         if supplier is None:
             raise ConflictError(f"supplier {suggestion.supplier!r} no longer exists")
         number = f"PS-{suggestion.suggestion_id}"

@@ -26,8 +26,13 @@ from backorder.adapters.repositories.supply import PurchaseOrderLine
 from backorder.domain import events
 from backorder.domain.cases import ActionKind, CaseAction, LineFacts
 from backorder.service_layer.context import ServiceContext
-from backorder.service_layer.handlers.cases import executor, open_task
-from backorder.service_layer.handlers.inline import connection_of, has_database, with_tasks
+from backorder.service_layer.handlers.cases import Reach, executor, open_task
+from backorder.service_layer.handlers.inline import (
+    connection_of,
+    has_database,
+    reference,
+    with_tasks,
+)
 from backorder.service_layer.unit_of_work import UnitOfWork
 
 
@@ -37,7 +42,7 @@ def days_overdue(ordered_at: datetime, now: datetime, allowed: timedelta) -> int
     return max(math.floor(late / timedelta(days=1)), 0)
 
 
-@executor(ActionKind.REMIND_SUPPLIER)
+@executor(ActionKind.REMIND_SUPPLIER, Reach.CASE)
 def remind_supplier(
     uow: UnitOfWork, ctx: ServiceContext, case: CaseRecord, facts: LineFacts, action: CaseAction
 ) -> None:
@@ -52,7 +57,8 @@ def remind_supplier(
     ordered_at = datetime.combine(ordered_on, now.timetz())
     allowed = ctx.operations.case_timeouts().supplier_acknowledgement
     overdue = days_overdue(ordered_at, now, allowed)
-    email = next((s.email for s in uow.master.suppliers() if s.code == line.supplier), None)
+    known = reference(uow).supplier(line.supplier)
+    email = known.email if known is not None else None
     reminder_id = ReplenishmentRepository(connection_of(uow)).add_reminder(
         {
             "source_id": source_id,

@@ -26,14 +26,14 @@ from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.errors import ConflictError, InvalidInputError, NotFoundError
 from backorder.service_layer.handlers import fulfilment
 from backorder.service_layer.handlers.allocation import reallocate_items
-from backorder.service_layer.handlers.cases import executor, open_task
+from backorder.service_layer.handlers.cases import Reach, executor, open_task
 from backorder.service_layer.handlers.inline import connection_of, inline_context, wake_cases
 from backorder.service_layer.unit_of_work import UnitOfWork
 
 STATUSES = ("open", "picked", "short")
 
 
-@executor(ActionKind.RELEASE_TO_WAREHOUSE)
+@executor(ActionKind.RELEASE_TO_WAREHOUSE, Reach.CASE)
 def release_to_warehouse(
     uow: UnitOfWork, ctx: ServiceContext, case: CaseRecord, facts: LineFacts, action: CaseAction
 ) -> None:

@@ -68,9 +68,18 @@ def get_kpis(
     compare: Annotated[
         bool, Query(description="Also the fill rates of the period of equal length before.")
     ] = False,
+    fresh: Annotated[
+        bool,
+        Query(description="Recompute even if the data has not changed since the last answer."),
+    ] = False,
 ) -> KpisRead:
-    """Fill rates, backlog aging and value, promise accuracy, suppliers, exceptions, money."""
-    found = snapshot.kpis(ctx, where, horizon_days=horizon_days, with_previous=compare)
+    """Fill rates, backlog aging and value, promise accuracy, suppliers, exceptions, money.
+
+    Answers are reused while the data is unchanged (at most a minute): `fresh=true`
+    recomputes."""
+    found = snapshot.kpis(
+        ctx, where, horizon_days=horizon_days, with_previous=compare, cached=not fresh
+    )
     return KpisRead.of(found)
 
 

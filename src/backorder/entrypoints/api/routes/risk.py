@@ -210,7 +210,7 @@ def list_triaged_tasks(
 
 
 def _message(raw: bytes, kind: str, message_date: datetime | None) -> object:
-    from backorder.risk.extraction import looks_like_eml, message_from_text, parse_eml
+    from backorder.risk.extraction.message import looks_like_eml, message_from_text, parse_eml
 
     if kind == "application/json":
         try:

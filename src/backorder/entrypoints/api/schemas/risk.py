@@ -31,7 +31,9 @@ class RiskItemRead(BaseModel):
     location: str
     probability: float = Field(description="Calibrated chance of a backorder (0..1).")
     reasons: list[str] = Field(description="The features that moved the score most.")
-    features: dict[str, float | None] = Field(description="Model inputs (null: unknown).")
+    features: dict[str, float | None] = Field(
+        description="Model inputs of explained rows (null: unknown; empty when not explained)."
+    )
     model_version: str
     scored_at: datetime
 
