@@ -26,11 +26,15 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest -n 2 -q
 
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
 
+# make bench [BENCH="--quick allocation"]: every benchmark, or the chosen ones.
 bench: $(STAMP)
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/run_all.py $(BENCH)
 
 clean:
 	rm -rf $(VENV) .backorder .mypy_cache .pytest_cache .ruff_cache

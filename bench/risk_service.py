@@ -1,8 +1,9 @@
 """Benchmark of risk intelligence in the service; prints one JSON object.
 
 On a SQLite database the demo replay wrote (`backorder demo --home DIR` writes
-DIR/demo.db), with a model store
-holding an active model (`backorder risk train --out STORE`): the API routes are called
+DIR/demo.db), with a model store holding an active model (`backorder risk train --out
+STORE`); without `--database`/`--models` the benchmark makes both first (a small demo
+replay, a model trained on ../shared/data's Kaggle sample). The API routes are called
 in-process (FastAPI's test client, so no network, but every dependency, query and
 serialisation is real), each several times, and the median wall time is reported:
 
@@ -23,6 +24,7 @@ import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,12 +39,13 @@ from backorder.adapters.model_store import FileModelStore
 from backorder.bootstrap import bootstrap
 from backorder.config import Settings
 from backorder.entrypoints.api.app import create_app
-from backorder.entrypoints.api.routes import risk as risk_routes
 from backorder.risk.policy import default_risk_policy
 from backorder.risk.settings import RiskSettings
 from backorder.service_layer.access import Role, create_api_key
 from backorder.service_layer.handlers.risk import RiskService
 
+SHARED = Path(__file__).resolve().parents[1] / "../shared/data"
+SAMPLE = SHARED / "kaggle-backorders-train-sample.csv.gz"
 MESSAGE = """Message-ID: <bench-{n}@supplier.example>
 Date: {date}
 From: Orders <orders@supplier.example>
@@ -62,31 +65,48 @@ def _timed(call: Any, repeat: int) -> tuple[float, Any]:
     return round(statistics.median(times), 4), result
 
 
+def _cli(*arguments: str) -> None:
+    command = [sys.executable, "-m", "backorder.entrypoints.cli", *arguments]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+
+
+def _demo_database(home: Path) -> Path:
+    """A small demo replay (a fifth of the world, 30 days) to score."""
+    _cli("demo", "--no-workflows", "--scale", "0.2", "--days", "30", "--home", str(home))
+    return home / "demo.db"
+
+
+def _trained_models(store: Path) -> Path:
+    """A model store with a model trained on the Kaggle sample, active."""
+    if not SAMPLE.exists():
+        sys.exit(f"{SAMPLE} is missing: pass --models with a trained model store")
+    _cli("risk", "train", "--data", str(SAMPLE), "--out", str(store))
+    return store
+
+
 def main() -> None:
     """Run the benchmark and print its JSON."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--database", type=Path, required=True, help="SQLite file (demo.db).")
-    parser.add_argument("--models", type=Path, required=True, help="Model store directory.")
+    parser.add_argument("--database", type=Path, help="SQLite file (demo.db); default: made.")
+    parser.add_argument("--models", type=Path, help="Model store directory; default: trained.")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    if (
-        not (args.home / "backorder.db").exists()
-        or FileModelStore(args.models).active_version() is None
-    ):
-        print(json.dumps({"skipped": "needs a demo database and an active model"}))
-        sys.exit(0)
     with tempfile.TemporaryDirectory(prefix="risk-service-bench-") as folder:
         home = Path(folder)
-        shutil.copy(args.database, home / "backorder.db")
+        database = args.database or _demo_database(home / "demo")
+        models = args.models or _trained_models(home / "models")
+        if not database.exists():
+            sys.exit(f"{database}: no such database (run `backorder demo --home DIR` first)")
+        if FileModelStore(models).active_version() is None:
+            sys.exit(f"{models}: no active model (run `backorder risk train --out {models}`)")
+        shutil.copy(database, home / "backorder.db")
         application = bootstrap(Settings(home=home))
         app = create_app(application)
-        if not any(getattr(r, "path", "") == "/v1/risk/items" for r in app.routes):
-            app.include_router(risk_routes.router, prefix="/v1")
         app.state.risk = RiskService(
             application.context,
-            FileModelStore(args.models),
+            FileModelStore(models),
             default_risk_policy(),
-            RiskSettings(model_dir=args.models),
+            RiskSettings(model_dir=models),
         )
         keys = {
             role: create_api_key(application.context, role.value, f"bench {role.value}", "bench")

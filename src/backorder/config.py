@@ -37,7 +37,6 @@ class Settings(BaseSettings):
     nats_url: str | None = None
     log_level: str = "INFO"
     log_json: bool = Field(False, description="Structured JSON logs instead of console lines.")
-    api_page_size: int = Field(100, ge=1, le=1000)
     sql_echo: bool = False
     # -- inbound integration (NATS consumer) -----------------------------------------------
     inbound_stream: str = Field("ERP_INBOUND", description="JetStream stream of inbound events.")

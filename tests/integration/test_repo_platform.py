@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from backorder.adapters import orm
 from backorder.adapters.repositories.platform import ApiKeyRecord, IdempotentResponse
 from backorder.bootstrap import Application
 from tests.integration.helpers import NOW, utc
@@ -20,8 +18,9 @@ def test_api_keys_round_trip_and_revocation_shows(application: Application) -> N
         assert uow.platform.api_key("k1") == ApiKeyRecord("k1", "Pat", "planner", "ab" * 32, False)
         assert uow.platform.api_key("k2") is None
 
-    with application.engine.begin() as connection:
-        connection.execute(update(orm.api_keys).values(revoked_at=NOW))
+    with application.context.unit_of_work() as uow:
+        uow.platform.revoke_api_key("k1", NOW)
+        uow.commit()
 
     with application.context.reader() as uow:
         record = uow.platform.api_key("k1")

@@ -655,6 +655,10 @@ class InMemoryPlatformRepository(PlatformRepository):
         """A key by its public id."""
         return self.store.api_keys.get(key_id)
 
+    def revoke_api_key(self, key_id: str, now: datetime) -> None:
+        """Mark a key revoked: it authenticates no more."""
+        self.store.api_keys[key_id] = dataclasses.replace(self.store.api_keys[key_id], revoked=True)
+
     def audit(
         self,
         *,

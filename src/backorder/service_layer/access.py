@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 
 from backorder.service_layer.context import ServiceContext
-from backorder.service_layer.errors import InvalidInputError
+from backorder.service_layer.errors import InvalidInputError, NotFoundError
 
 KEY_PREFIX = "bo"
 
@@ -72,6 +72,29 @@ def create_api_key(ctx: ServiceContext, role: str, name: str, actor: str) -> str
         )
         uow.commit()
     return f"{KEY_PREFIX}_{key_id}_{secret}"
+
+
+def revoke_api_key(ctx: ServiceContext, key_id: str, actor: str) -> None:
+    """Revoke a key by its public id (the part after `bo_`): every later call is refused.
+
+    Revoking a revoked key again changes nothing and is not an error.
+    """
+    with ctx.unit_of_work() as uow:
+        record = uow.platform.api_key(key_id)
+        if record is None:
+            raise NotFoundError(f"no API key with id {key_id!r}")
+        if record.revoked:
+            return
+        uow.platform.revoke_api_key(key_id, uow.clock.now())
+        uow.platform.audit(
+            actor=actor,
+            action="api_key.revoked",
+            subject=f"api-key/{key_id}",
+            before={"name": record.name, "role": record.role, "revoked": False},
+            after={"name": record.name, "role": record.role, "revoked": True},
+            now=uow.clock.now(),
+        )
+        uow.commit()
 
 
 def authenticate(ctx: ServiceContext, presented: str) -> Caller | None:

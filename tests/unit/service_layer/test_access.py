@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 
 import pytest
 
-from backorder.service_layer.access import Role, authenticate, create_api_key
-from backorder.service_layer.errors import InvalidInputError
+from backorder.service_layer.access import Role, authenticate, create_api_key, revoke_api_key
+from backorder.service_layer.errors import InvalidInputError, NotFoundError
 from tests.unit.service_layer.conftest import Harness
 
 
@@ -56,13 +55,24 @@ def test_a_wrong_secret_an_unknown_id_or_garbage_is_refused(harness: Harness) ->
         assert authenticate(harness.ctx, presented) is None, presented
 
 
-def test_a_revoked_key_is_refused(harness: Harness) -> None:
+def test_a_revoked_key_is_refused_and_the_revocation_is_audited(harness: Harness) -> None:
     key = create_api_key(harness.ctx, "buyer", "Bo", actor="admin")
     key_id = key.split("_", 2)[1]
-    stored = harness.store.api_keys[key_id]
-    harness.store.api_keys[key_id] = dataclasses.replace(stored, revoked=True)
+    assert authenticate(harness.ctx, key) is not None
+
+    revoke_api_key(harness.ctx, key_id, actor="security")
+    revoke_api_key(harness.ctx, key_id, actor="security")  # again: nothing more happens
 
     assert authenticate(harness.ctx, key) is None
+    revoked = [r for r in harness.store.audit_log if r["action"] == "api_key.revoked"]
+    assert [(r["actor"], r["subject"], r["after"]["revoked"]) for r in revoked] == [
+        ("security", f"api-key/{key_id}", True)
+    ]
+
+
+def test_revoking_an_unknown_key_says_so(harness: Harness) -> None:
+    with pytest.raises(NotFoundError, match="no API key with id 'nope'"):
+        revoke_api_key(harness.ctx, "nope", actor="security")
 
 
 @pytest.mark.parametrize(

@@ -68,6 +68,12 @@ class PlatformRepository:
             row.key_id, row.name, row.role, row.secret_hash, row.revoked_at is not None
         )
 
+    def revoke_api_key(self, key_id: str, now: datetime) -> None:
+        """Mark a key revoked: it authenticates no more."""
+        self.connection.execute(
+            update(orm.api_keys).where(orm.api_keys.c.key_id == key_id).values(revoked_at=now)
+        )
+
     def audit(
         self,
         *,

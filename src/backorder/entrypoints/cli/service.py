@@ -1,4 +1,4 @@
-"""`backorder serve | allocate | explain | keys create`: run and operate the service."""
+"""`backorder serve | allocate | explain | keys create | keys revoke`: run and operate it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from backorder.config import Settings
 from backorder.domain.errors import DomainError
 from backorder.logging import configure_logging
 from backorder.service_layer import queries
-from backorder.service_layer.access import create_api_key
+from backorder.service_layer.access import create_api_key, revoke_api_key
 from backorder.service_layer.handlers.allocation import SOLVERS, run_allocation
 
 keys_app = typer.Typer(help="API keys (shown once, stored as hashes).", no_args_is_help=True)
@@ -111,3 +111,20 @@ def create_key(
         application.close()
     console.print(f"API key for {name} ({role}) — store it now, it is not shown again:")
     typer.echo(key)
+
+
+@keys_app.command("revoke")
+def revoke_key(
+    key_id: Annotated[
+        str, typer.Argument(help="The key's id: the part between `bo_` and the next `_`.")
+    ],
+) -> None:
+    """Revoke an API key: calls with it are refused (401), dashboard sessions end."""
+    application = bootstrap()
+    try:
+        revoke_api_key(application.context, key_id, actor="cli")
+    except DomainError as error:
+        raise _fail(error) from None
+    finally:
+        application.close()
+    console.print(f"API key {key_id} revoked.")
