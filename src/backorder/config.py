@@ -21,6 +21,9 @@ class Settings(BaseSettings):
         None, description="SQLAlchemy URL; default: SQLite file in `home`."
     )
     policy_file: Path | None = Field(None, description="Allocation policy YAML; default shipped.")
+    operations_policy_file: Path | None = Field(
+        None, description="Operations policy YAML (timeouts, teams, SLAs); default shipped."
+    )
     dbos_system_database_url: str | None = Field(
         None, description="DBOS system database; default: beside the application database."
     )
