@@ -127,6 +127,24 @@ def test_a_case_from_detection_to_cancellation(
     ]  # fmt: skip
 
 
+def test_cancelling_the_order_line_closes_its_case(
+    case_api: OrchestrationApi,  # noqa: F811
+    workflows: Workflows,  # noqa: F811
+) -> None:
+    api = case_api
+    api.seed()
+    line = api.order("SO-1", "A", 5)["lines"][0]["line_id"]  # no supply: backordered
+    case = f"case-{line}"
+    workflows.dispatch()
+    assert api.ok("GET", f"/v1/cases/{case}")["state"] != "cancelled"
+
+    api.ok("POST", f"/v1/order-lines/{line}/cancel", Role.CSR, json={"reason": "not needed"})
+    workflows.dispatch()
+
+    assert case in workflows.woken  # the cancellation reached the case
+    assert api.ok("GET", f"/v1/cases/{case}")["state"] == "cancelled"
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_problems_name_the_field(case_api: OrchestrationApi) -> None:  # noqa: F811
     api = case_api

@@ -16,6 +16,7 @@ _TYPES: dict[type[events.Event], tuple[str, str]] = {
     events.LineBackordered: ("backorder.order_line.backordered.v1", "line_id"),
     events.LineRepromised: ("backorder.order_line.repromised.v1", "line_id"),
     events.LineShipped: ("backorder.order_line.shipped.v1", "line_id"),
+    events.LineCancelled: ("backorder.order_line.cancelled.v1", "line_id"),
     events.CaseOpened: ("backorder.case.opened.v1", "case_id"),
     events.CaseStateChanged: ("backorder.case.state_changed.v1", "case_id"),
     events.TaskOpened: ("backorder.task.opened.v1", "task_id"),

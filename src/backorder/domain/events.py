@@ -75,6 +75,16 @@ class LineShipped(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class LineCancelled(Event):
+    """An order line was cancelled; what it held went back to the item's other lines."""
+
+    line_id: int
+    sku: str
+    open_quantity: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class CaseOpened(Event):
     """A backorder case was opened for a line."""
 

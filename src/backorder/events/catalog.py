@@ -19,6 +19,7 @@ register("backorder.order_line.allocated.v1", events.LineAllocated, "order line"
 register("backorder.order_line.backordered.v1", events.LineBackordered, "order line")
 register("backorder.order_line.repromised.v1", events.LineRepromised, "order line")
 register("backorder.order_line.shipped.v1", events.LineShipped, "order line")
+register("backorder.order_line.cancelled.v1", events.LineCancelled, "order line")
 register("backorder.allocation_run.completed.v1", events.AllocationCompleted, "allocation run")
 register("backorder.item.shortage_detected.v1", events.SupplyShortageDetected, "item")
 # Backorder cases and their tasks.

@@ -130,6 +130,11 @@ def test_cancel_releases_and_reallocates_to_the_next_line(harness: Harness) -> N
     assert after.line.promise_date == in_days(3)  # the requested date
     assert after.backordered_since is None
     assert harness.held(waiting.line_id) == {"OH/A/EAST": 4}
+    assert harness.events(events.LineCancelled) == [
+        events.LineCancelled(first.line_id, "A", 10, "customer changed their mind")
+    ]
+    [published] = harness.outbox("backorder.order_line.cancelled.v1")
+    assert published["subject"] == f"line/{first.line_id}"
 
 
 def test_cancel_of_an_unknown_or_cancelled_line_is_refused(harness: Harness) -> None:

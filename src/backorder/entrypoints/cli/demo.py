@@ -136,6 +136,11 @@ def demo(
             runtime.stop()
         application.close()
     print_report(console, report)
+    if not workflows:
+        console.print(
+            "Without --workflows no simulated team works the task queues and no case runs: "
+            "tasks raised inline (late suppliers) stay open and breach their SLA."
+        )
     html = write_html(report, home / "demo-report.html")
     console.print(f"\nReport written to {html}")
     console.print(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from backorder.adapters.repositories.orders import LineRecord
+from backorder.domain import events
 from backorder.domain.errors import DomainError
 from backorder.domain.model import Customer, LineStatus, Location, Order, OrderLine
 from backorder.service_layer.context import ServiceContext
@@ -229,6 +230,15 @@ def change_lines(
                     "released_allocations": released,
                 }
                 action = "order_line.cancelled"
+                # The line's case (if any) hears of it and closes.
+                uow.record(
+                    events.LineCancelled(
+                        line.line_id,
+                        line.sku,
+                        max(line.quantity - line.shipped_quantity, 0),
+                        change.reason,
+                    )
+                )
             else:
                 uow.orders.set_quantity(line.line_id, change.quantity, now)
                 before, after = {"quantity": line.quantity}, {"quantity": change.quantity}
