@@ -1,7 +1,8 @@
 """Explanations: the three features that moved each prediction most, in plain words.
 
 LightGBM's `pred_contrib=True` gives, per row, each feature's additive contribution to
-the log-odds (SHAP values) plus the model's expected log-odds in the last column. A row
+the log-odds (SHAP values) plus the model's expected log-odds in the last column; for
+the deep detail trees of a two-stage model, path attributions stand in (`contributions`). A row
 whose contributions add up above the expectation is explained by the features that raise
 its risk most, one below it by those that lower it most, so a planner reads why the
 SKU is risky, or why it is not.
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from backorder.risk.attribution import UnsupportedTreeError, parse_trees, path_contributions
 from backorder.risk.features import FEATURES_BY_NAME
 from backorder.risk.kaggle import FloatArray
 
@@ -33,9 +35,28 @@ class Importance:
     share: float
 
 
-def contributions(booster: Any, matrix: FloatArray) -> FloatArray:
-    """Per-row feature contributions to the log-odds; the last column is the expectation."""
-    out: FloatArray = np.asarray(booster.predict(matrix, pred_contrib=True), dtype=np.float64)
+def contributions(booster: Any, matrix: FloatArray, exact_trees: int | None = None) -> FloatArray:
+    """Per-row feature contributions to the log-odds; the last column is the expectation.
+
+    TreeSHAP for the first `exact_trees` trees (all when None), path attributions for
+    the rest (see `attribution.py`: TreeSHAP is too slow on the deep detail trees).
+    """
+    total = booster.num_trees()
+    if exact_trees is None or exact_trees >= total:
+        return _tree_shap(booster, matrix, None)
+    try:
+        later = parse_trees(booster.model_to_string(start_iteration=exact_trees))
+    except UnsupportedTreeError:
+        return _tree_shap(booster, matrix, None)
+    approximate = path_contributions(later, matrix)
+    if exact_trees <= 0:
+        return approximate
+    return _tree_shap(booster, matrix, exact_trees) + approximate
+
+
+def _tree_shap(booster: Any, matrix: FloatArray, trees: int | None) -> FloatArray:
+    contrib = booster.predict(matrix, pred_contrib=True, num_iteration=trees)
+    out: FloatArray = np.asarray(contrib, dtype=np.float64)
     return out
 
 

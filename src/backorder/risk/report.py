@@ -32,54 +32,87 @@ __all__ = [
 class TrainingSettings:
     """Everything that decides the trained model besides the data.
 
-    `max_rounds` is also a scoring budget: prediction cost grows with the number of trees
-    (about 6.5 tree nodes visited per tree and row here), and 100 trees is what lets a
-    million rows score within seconds on two cores. On the Kaggle sample (3-fold CV),
-    ROC AUC peaks around 100 rounds at this learning rate while PR AUC still creeps up:
-    0.226 at 100 rounds, 0.230 at 150, and 0.243 with learning rate 0.06 and 260 rounds,
-    which costs three times as much to train and two and a half times as much to score.
+    Boosting runs in two stages (see `boosting.py`): `broad_rounds` trees of
+    `broad_leaves` leaves, then detail trees of `detail_leaves` leaves, up to `max_rounds`
+    trees in all; cross-validation picks how many detail trees to keep. `max_rounds` is
+    also a scoring budget: a million rows must score within seconds on two cores, and the
+    cost grows with the number of trees and their depth.
     """
 
     seed: int = 42
     test_share: float = 0.20
     calibration_share: float = 0.10
+    # "out_of_fold": the calibration rows also train the booster, and Platt scaling is fitted
+    # on cross-validated log-odds of all development rows; "held_out_fold": Platt on the
+    # calibration rows alone, which the booster never sees.
+    calibration: str = "out_of_fold"
     folds: int = 3
-    negative_bagging: tuple[float, ...] = (0.15, 0.4)
     learning_rate: float = 0.1
-    num_leaves: int = 31
-    max_depth: int = -1
-    min_child_samples: int = 100
-    lambda_l2: float = 1.0
-    feature_fraction: float = 0.8
-    max_rounds: int = 100
-    patience: int = 30
+    max_rounds: int = 160
     checkpoint_every: int = 10
+    max_bin: int = 63
+    feature_fraction: float = 0.8
+    # Boosters fitted side by side (0: one per CPU), each on one LightGBM thread.
     threads: int = 0
+    broad_rounds: int = 60
+    broad_leaves: int = 31
+    broad_min_child_samples: int = 200
+    broad_lambda_l2: float = 10.0
+    broad_negative_bagging: float = 0.3
+    # Candidate shares of negative rows per detail tree, chosen by cross-validated PR AUC.
+    negative_bagging: tuple[float, ...] = (1.0,)
+    detail_leaves: int = 255
+    detail_min_child_samples: int = 5
+    detail_lambda_l2: float = 1.0
 
-    def booster_parameters(self, negative_bagging: float) -> dict[str, Any]:
-        """LightGBM parameters for one balanced-bagging share of negative rows per tree."""
+    def _common(self) -> dict[str, Any]:
         return {
             "objective": "binary",
             "learning_rate": self.learning_rate,
-            "num_leaves": self.num_leaves,
-            "max_depth": self.max_depth,
-            "min_child_samples": self.min_child_samples,
-            "lambda_l2": self.lambda_l2,
             "feature_fraction": self.feature_fraction,
-            "bagging_freq": 1,
-            "pos_bagging_fraction": 1.0,
-            "neg_bagging_fraction": negative_bagging,
+            "max_bin": self.max_bin,
             "seed": self.seed,
             "deterministic": True,
             "force_col_wise": True,
-            "num_threads": self.threads,
+            # One thread per booster: the same trees on any machine (see `boosting.py`).
+            "num_threads": 1,
             "verbosity": -1,
+        }
+
+    def _bagging(self, negative_share: float) -> dict[str, Any]:
+        # Balanced bagging: every positive row, a fresh share of the negatives per tree.
+        if negative_share >= 1.0:
+            return {"bagging_freq": 0}
+        return {
+            "bagging_freq": 1,
+            "pos_bagging_fraction": 1.0,
+            "neg_bagging_fraction": negative_share,
+        }
+
+    def broad_parameters(self) -> dict[str, Any]:
+        """LightGBM parameters of the first, broad stage."""
+        return {
+            **self._common(),
+            **self._bagging(self.broad_negative_bagging),
+            "num_leaves": self.broad_leaves,
+            "min_child_samples": self.broad_min_child_samples,
+            "lambda_l2": self.broad_lambda_l2,
+        }
+
+    def detail_parameters(self, negative_bagging: float) -> dict[str, Any]:
+        """LightGBM parameters of the second, detail stage at one negative share."""
+        return {
+            **self._common(),
+            **self._bagging(negative_bagging),
+            "num_leaves": self.detail_leaves,
+            "min_child_samples": self.detail_min_child_samples,
+            "lambda_l2": self.detail_lambda_l2,
         }
 
 
 @dataclass(frozen=True)
 class CandidateResult:
-    """Cross-validated figures of one imbalance setting at its best round."""
+    """Cross-validated figures of one detail-stage negative share at its best tree count."""
 
     negative_bagging: float
     rounds: int

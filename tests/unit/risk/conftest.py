@@ -15,8 +15,10 @@ FAST = TrainingSettings(
     folds=3,
     negative_bagging=(0.3, 1.0),
     max_rounds=60,
-    patience=15,
-    min_child_samples=20,
+    broad_rounds=30,
+    broad_min_child_samples=20,
+    detail_leaves=15,
+    detail_min_child_samples=10,
     threads=1,
 )
 

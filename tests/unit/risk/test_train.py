@@ -1,9 +1,12 @@
 import dataclasses
 import json
 
+import lightgbm as lgb
 import numpy as np
 import pytest
 
+from backorder.risk.boosting import Job, checkpoints, fit_all
+from backorder.risk.features import feature_matrix
 from backorder.risk.kaggle import Snapshots, parse_kaggle_text
 from backorder.risk.train import (
     TrainedRiskModel,
@@ -104,3 +107,44 @@ def test_training_needs_labels_and_both_classes() -> None:
     )
     with pytest.raises(TrainingDataError, match="at least"):
         train_risk_model(no_positives, FAST)
+
+
+def test_the_model_is_one_booster_with_broad_then_detail_trees(trained: TrainedRiskModel) -> None:
+    booster = lgb.Booster(model_str=trained.booster_text)
+    chosen = trained.report.chosen
+    assert booster.num_trees() == chosen.rounds
+    assert chosen.rounds in checkpoints(FAST)
+    parameters = trained.parameters
+    assert parameters["broad_rounds"] + parameters["detail_rounds"] == chosen.rounds
+    assert parameters["broad"]["num_leaves"] == FAST.broad_leaves
+    assert parameters["detail"]["num_leaves"] == FAST.detail_leaves
+
+
+def test_checkpoints_follow_the_broad_stage() -> None:
+    settings = dataclasses.replace(FAST, broad_rounds=30, max_rounds=65, checkpoint_every=10)
+    assert checkpoints(settings) == [30, 40, 50, 60, 65]
+    assert checkpoints(dataclasses.replace(settings, max_rounds=20)) == [20]
+
+
+def test_parallel_fits_equal_sequential_ones(labelled: Snapshots) -> None:
+    assert labelled.went_on_backorder is not None
+    matrix = feature_matrix(labelled)[:2000]
+    outcome = labelled.went_on_backorder[:2000]
+    rows = np.arange(2000)
+    jobs = [Job(rows[:1500], 1.0, rows[1500:]), Job(rows[500:], 0.3, rows[:500]), Job(rows, 1.0)]
+    settings = dataclasses.replace(FAST, max_rounds=40)
+    alone = fit_all(matrix, outcome, jobs, settings)
+    together = fit_all(matrix, outcome, jobs, dataclasses.replace(settings, threads=3))
+    for one, other in zip(alone, together, strict=True):
+        assert one.booster.model_to_string() == other.booster.model_to_string()
+        np.testing.assert_array_equal(one.checkpoint_odds, other.checkpoint_odds)
+    assert alone[0].checkpoint_odds.shape == (len(checkpoints(settings)), 500)
+    assert alone[2].checkpoint_odds.shape == (len(checkpoints(settings)), 0)
+
+
+def test_held_out_fold_calibration_keeps_its_rows_from_the_booster(labelled: Snapshots) -> None:
+    model = train_risk_model(labelled, dataclasses.replace(FAST, calibration="held_out_fold"))
+    rows = {name: part["rows"] for name, part in model.report.partitions.items()}
+    assert rows == {"fit": 3500, "calibration": 500, "test": 1000}
+    assert model.report.calibration.rows == 500
+    assert model.report.holdout.roc_auc > 0.75
