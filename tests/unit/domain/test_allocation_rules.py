@@ -12,6 +12,7 @@ from backorder.domain.allocation.result import Flag
 from backorder.domain.model import (
     Allocation,
     ContractCommitment,
+    Period,
     Substitute,
     SubstitutionAcceptance,
     Tier,
@@ -71,6 +72,26 @@ def test_ring_fenced_contract_is_served_before_a_strategic_account() -> None:
     assert outcome.got(fenced) == 6  # its commitment, not its whole order
     assert outcome.got(strategic) == 4
     assert int(outcome.result.ring_fenced[outcome.result.line_index(fenced)]) == 6
+
+
+def test_commitments_of_other_periods_leave_a_contract_line_its_own_fence() -> None:
+    world = World()
+    world.stock("VALVE", 10)
+    world.stock("BOLT", 0)
+    contract = world.customer(
+        "C",
+        Tier.CONTRACT,
+        contracts=[
+            ContractCommitment("VALVE", quantity_per_period=6, period=Period.MONTH),
+            ContractCommitment("BOLT", quantity_per_period=4, period=Period.WEEK),
+        ],
+    )
+    strategic = world.order(world.customer("G", Tier.STRATEGIC), "VALVE", 10)
+    fenced = world.order(contract, "VALVE", 8)  # no weekly commitment matches it
+
+    outcome = world.allocate()
+
+    assert (outcome.got(fenced), outcome.got(strategic)) == (6, 4)
 
 
 def test_fair_share_rations_a_short_class_in_proportion_to_quantity() -> None:

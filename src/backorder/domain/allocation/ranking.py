@@ -277,6 +277,8 @@ def _ring_fenced_units(
         c_pair = commitments.customer[rows] * items + commitments.item[rows]
         c_period = commitments.period[rows]
         c_remaining = commitments.remaining[rows]
+        if not len(c_pair):
+            continue
         lines = np.flatnonzero(contract)
         l_pair = demand.customer[lines] * items + demand.item[lines]
         l_period = period_index(kind, demand.requested_day[lines])
@@ -289,6 +291,8 @@ def _ring_fenced_units(
         pos = np.searchsorted(flat_c, flat_l)
         found = (pos < len(flat_c)) & (flat_c[np.minimum(pos, len(flat_c) - 1)] == flat_l)
         lines, flat_l = lines[found], flat_l[found]
+        if not len(lines):
+            continue  # no contract line falls in a period of these commitments
         remaining = c_remaining[c_order][pos[found]]
         # Consume each commitment in priority order of its lines.
         order = np.lexsort((priority[lines], flat_l))
