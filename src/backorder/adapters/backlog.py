@@ -13,16 +13,23 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Column, Connection, MetaData, String, Table
+from sqlalchemy import Connection
 
-from backorder.adapters.bulk import drop_temporary, insert_rows, is_postgres, key_table
+from backorder.adapters.backlog_sql import (
+    LineFilter,
+    Scope,
+    day_sql,
+    epoch_sql,
+    fetch_rows,
+    select_in,
+)
+from backorder.adapters.bulk import is_postgres
 from backorder.adapters.repositories.supply import on_hand_source_id
 from backorder.domain.allocation.builder import BuiltProblem
 from backorder.domain.allocation.pinned import FORCED_PHASE, Pins
 from backorder.domain.allocation.problem import (
     KIND_ON_HAND,
     KIND_PURCHASE_ORDER,
-    NO_DAY,
     SUBSTITUTION_NEVER,
     SUBSTITUTION_PRE_ACCEPTED,
     AllocationProblem,
@@ -39,72 +46,9 @@ from backorder.domain.allocation.problem import (
 
 _PERIODS = {"week": 0, "month": 1, "quarter": 2}
 _ACCEPTANCE = {"never": 0, "ask": 1, "pre_accepted": 2}
+# The open-line and open-PO-line conditions below are written word for word as the partial
+# indexes of migration 0002 (SQLite): so the backlog reads open rows, not all history.
 _CLOSED = "('cancelled', 'shipped')"
-
-
-def _day(column: str, postgres: bool) -> str:
-    if postgres:
-        return f"COALESCE(({column} - DATE '1970-01-01'), {NO_DAY})"
-    return f"COALESCE(CAST(julianday({column}) - 2440587.5 AS INTEGER), {NO_DAY})"
-
-
-def _epoch(column: str, postgres: bool) -> str:
-    if postgres:
-        return f"CAST(EXTRACT(EPOCH FROM {column}) AS BIGINT)"
-    return f"CAST(strftime('%s', {column}) AS INTEGER)"
-
-
-def _rows(
-    connection: Connection, sql: str, parameters: Sequence[Any] = ()
-) -> list[tuple[Any, ...]]:
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    if parameters:
-        marker = "%s" if is_postgres(connection) else "?"
-        cursor.execute(sql.replace("{?}", marker), list(parameters))
-    else:
-        cursor.execute(sql)
-    return [tuple(row) for row in cursor.fetchall()]
-
-
-SMALL_SCOPE = 200  # up to this many items, filter with IN (...) instead of a temporary table
-
-
-class _Scope:
-    """How queries restrict themselves to the items in scope."""
-
-    def __init__(self, connection: Connection, scope: Sequence[str] | None) -> None:
-        self.values: list[str] = []
-        if scope is None:
-            self.sql = ""
-        elif len(set(scope)) <= SMALL_SCOPE:
-            self.values = sorted(set(scope))
-            self.sql = "sku IN (" + ", ".join(["{?}"] * len(self.values)) + ")"
-        else:
-            _scope_table(connection, scope)
-            self.sql = "sku IN (SELECT sku FROM tmp_scope_skus)"
-
-    def where(self) -> str:
-        """` WHERE <filter>` or nothing."""
-        return f" WHERE {self.sql}" if self.sql else ""
-
-    def and_(self) -> str:
-        """` AND <filter>` or nothing."""
-        return f" AND {self.sql}" if self.sql else ""
-
-
-def _select_in(
-    connection: Connection, sql: str, column: str, values: Sequence[str]
-) -> list[tuple[Any, ...]]:
-    """Rows of `sql` whose `column` is one of `values` (fetched in chunks)."""
-    found: list[tuple[Any, ...]] = []
-    postgres = is_postgres(connection)
-    for start in range(0, len(values), 900):
-        chunk = list(values[start : start + 900])
-        marks = ", ".join(["%s" if postgres else "?"] * len(chunk))
-        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(f"{sql} WHERE {column} IN ({marks})", chunk)
-        found.extend(tuple(row) for row in cursor.fetchall())
-    return found
 
 
 def _columns(rows: list[tuple[Any, ...]], width: int) -> list[tuple[Any, ...]]:
@@ -116,7 +60,7 @@ def _columns(rows: list[tuple[Any, ...]], width: int) -> list[tuple[Any, ...]]:
 
 def _risk(
     connection: Connection,
-    in_scope: _Scope,
+    in_scope: Scope,
     item_code: dict[str, int],
     location_code: dict[str, int],
     item: IntArray,
@@ -127,7 +71,7 @@ def _risk(
     risk = np.zeros(item.size, dtype=np.float64)
     if not item.size:
         return risk
-    scored = _rows(
+    scored = fetch_rows(
         connection,
         "SELECT sku, location, probability FROM risk_scores" + in_scope.where(),
         in_scope.values,
@@ -155,14 +99,14 @@ def _risk(
 
 
 def _network(connection: Connection) -> Network:
-    locations = _rows(connection, "SELECT code, region FROM locations ORDER BY code")
+    locations = fetch_rows(connection, "SELECT code, region FROM locations ORDER BY code")
     codes = {code: i for i, (code, _) in enumerate(locations)}
     regions = tuple(dict.fromkeys(region for _, region in locations))
     n = len(locations)
     lane_days = np.full((n, n), -1, dtype=np.int64)
     lane_cost = np.zeros((n, n), dtype=np.float64)
     np.fill_diagonal(lane_days, 0)
-    for origin, destination, days, cost in _rows(
+    for origin, destination, days, cost in fetch_rows(
         connection, "SELECT origin, destination, lead_time_days, cost_per_unit FROM lanes"
     ):
         lane_days[codes[origin], codes[destination]] = days
@@ -190,9 +134,9 @@ def load_backlog(
     """
     postgres = is_postgres(connection)
     network = _network(connection)
-    in_scope = _Scope(connection, scope)
+    in_scope = Scope(connection, scope)
 
-    items = _rows(
+    items = fetch_rows(
         connection,
         f"SELECT sku, item_group, product_line FROM items{in_scope.where()} ORDER BY sku",
         in_scope.values,
@@ -201,7 +145,7 @@ def load_backlog(
     item_code = {sku: i for i, sku in enumerate(skus)}
     groups = tuple(dict.fromkeys(r[1] for r in items)) or ("",)
     lines_of_product = tuple(dict.fromkeys(r[2] for r in items)) or ("",)
-    substitutes = _rows(
+    substitutes = fetch_rows(
         connection,
         "SELECT sku, position, substitute_sku, factor, requires_acceptance FROM item_substitutes"
         + in_scope.where()
@@ -215,11 +159,11 @@ def load_backlog(
     line_rows = (
         []
         if not with_lines
-        else _rows(
+        else fetch_rows(
             connection,
             "SELECT line_id, sku, customer, quantity - shipped_quantity, "
-            f"{_day('requested_date', postgres)}, {_day('promise_date', postgres)}, "
-            f"{_epoch('ordered_at', postgres)}, unit_price, unit_cost, ship_from, order_type "
+            f"{day_sql('requested_date', postgres)}, {day_sql('promise_date', postgres)}, "
+            f"{epoch_sql('ordered_at', postgres)}, unit_price, unit_cost, ship_from, order_type "
             f"FROM order_lines WHERE status NOT IN {_CLOSED} AND quantity > shipped_quantity"
             + in_scope.and_(),
             in_scope.values,
@@ -252,7 +196,8 @@ def load_backlog(
     n = len(line_rows)
     line_ids = np.array(line_id, dtype=np.int64)
     substitution = customers["substitution"][customer]
-    _substitution_answers(connection, in_scope, line_ids, substitution)
+    of_lines = LineFilter(connection, line_ids, scoped=scope is not None)
+    _substitution_answers(connection, of_lines, line_ids, substitution)
     item = np.fromiter((item_code[s] for s in line_sku), np.int64, n)
     home = np.where(own_home >= 0, own_home, customers["home"][customer])
     demand = Demand(
@@ -288,7 +233,7 @@ def load_backlog(
         sub_requires_acceptance=np.array([bool(r[4]) for r in substitutes], dtype=np.bool_),
     )
     previous, pins = (
-        _previous(connection, demand, source_ids, scope is not None)
+        _previous(connection, demand, source_ids, of_lines)
         if with_lines
         else (PreviousAllocations.empty(), Pins.empty())
     )
@@ -304,24 +249,12 @@ def load_backlog(
     return BuiltProblem(problem=problem, source_ids=source_ids, pins=pins)
 
 
-def _scope_table(connection: Connection, scope: Sequence[str]) -> None:
-    table = Table(
-        "tmp_scope_skus",
-        MetaData(),
-        Column("sku", String(64), primary_key=True),
-        prefixes=["TEMPORARY"],
-    )
-    drop_temporary(connection, table.name)
-    table.create(connection)
-    insert_rows(connection, table, ("sku",), ((s,) for s in sorted(set(scope))))
-
-
 def _customer_facts(
     connection: Connection, names: Sequence[str], network: Network, tiers: Sequence[str]
 ) -> dict[str, Any]:
     rows = {
         r[0]: r
-        for r in _select_in(
+        for r in select_in(
             connection,
             "SELECT code, tier, region, home_location, ship_complete, substitution FROM customers",
             "code",
@@ -353,21 +286,21 @@ def _customer_facts(
 
 def _supply(
     connection: Connection,
-    scope: _Scope,
+    scope: Scope,
     item_code: dict[str, int],
     location_code: dict[str, int],
     today: date,
     postgres: bool,
 ) -> tuple[Supply, tuple[str, ...]]:
-    stock = _rows(
+    stock = fetch_rows(
         connection,
         f"SELECT sku, location, on_hand FROM inventory WHERE on_hand > 0{scope.and_()}",
         scope.values,
     )
-    receipts = _rows(
+    receipts = fetch_rows(
         connection,
         "SELECT source_id, sku, location, quantity - received_quantity, "
-        f"{_day('COALESCE(confirmed_date, expected_date)', postgres)}, confirmation "
+        f"{day_sql('COALESCE(confirmed_date, expected_date)', postgres)}, confirmation "
         f"FROM purchase_order_lines WHERE received_quantity < quantity{scope.and_()}",
         scope.values,
     )
@@ -408,7 +341,7 @@ def _commitments(
     customer_code = {c: i for i, c in enumerate(customer_names)}
     rows = [
         (customer_code[c], item_code[s], q, _PERIODS.get(p, 1))
-        for c, s, q, p in _select_in(
+        for c, s, q, p in select_in(
             connection,
             "SELECT customer, sku, quantity_per_period, period FROM contract_commitments",
             "customer",
@@ -452,20 +385,13 @@ def _commitment_periods(
 
 
 def _previous(
-    connection: Connection, demand: Demand, source_ids: tuple[str, ...], scoped: bool
+    connection: Connection, demand: Demand, source_ids: tuple[str, ...], of_lines: LineFilter
 ) -> tuple[PreviousAllocations, Pins]:
     """What the lines hold: engine allocations (previous) and forced ones (pins)."""
-    query = "SELECT line_id, source_id, quantity, phase FROM allocations"
-    parameters: list[int] = []
-    if scoped and len(demand) <= SMALL_SCOPE:
-        parameters = demand.line_id.tolist()
-        if not parameters:
-            return PreviousAllocations.empty(), Pins.empty()
-        query += " WHERE line_id IN (" + ", ".join(["{?}"] * len(parameters)) + ")"
-    elif scoped:
-        key_table(connection, "tmp_backlog_lines", (int(i) for i in demand.line_id))
-        query += " WHERE line_id IN (SELECT key FROM tmp_backlog_lines)"
-    rows = _rows(connection, query, parameters)
+    if of_lines.empty:
+        return PreviousAllocations.empty(), Pins.empty()
+    query = "SELECT line_id, source_id, quantity, phase FROM allocations" + of_lines.where()
+    rows = fetch_rows(connection, query, of_lines.values)
     if not rows:
         return PreviousAllocations.empty(), Pins.empty()
     row_of_source = {s: i for i, s in enumerate(source_ids)}
@@ -490,18 +416,18 @@ def _previous(
 
 
 def _substitution_answers(
-    connection: Connection, in_scope: _Scope, demand_ids: IntArray, substitution: IntArray
+    connection: Connection, of_lines: LineFilter, demand_ids: IntArray, substitution: IntArray
 ) -> None:
     """Lines whose customer answered an offer: accepted ones are served from the substitute
     as if pre-accepted, declined ones are never substituted (nor offered again)."""
     if not len(demand_ids):
         return
-    answers = _rows(
+    # By the backlog's own line ids: joining order_lines by item would read every line
+    # the items ever had, to find the few answers there are.
+    answers = fetch_rows(
         connection,
-        "SELECT sa.line_id, sa.decision FROM substitution_acceptances sa "
-        "JOIN order_lines ON order_lines.line_id = sa.line_id "
-        f"WHERE order_lines.status NOT IN {_CLOSED}" + in_scope.and_(),
-        in_scope.values,
+        "SELECT line_id, decision FROM substitution_acceptances" + of_lines.where(),
+        of_lines.values,
     )
     if not answers:
         return

@@ -44,6 +44,29 @@ def insert_rows(
     return count
 
 
+def update_rows(
+    connection: Connection,
+    table: Table,
+    columns: Sequence[str],
+    keys: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+) -> None:
+    """Update many rows by key: each row holds the new values of `columns`, then its keys.
+
+    One prepared statement executed per row by the driver (pipelined on PostgreSQL),
+    without SQLAlchemy's per-row parameter processing; values are stored as the column
+    types would store them (see the driver adapters in `adapters.db`).
+    """
+    marker = "%s" if is_postgres(connection) else "?"
+    values = ", ".join(f'"{c}" = {marker}' for c in columns)
+    where = " AND ".join(f'"{k}" = {marker}' for k in keys)
+    statement = f'UPDATE "{table.name}" SET {values} WHERE {where}'
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, COPY_BATCH)):
+        cursor.executemany(statement, batch)
+
+
 def key_table(connection: Connection, name: str, keys: Iterable[int]) -> Table:
     """A temporary table `name(key)` of distinct integer keys, for joins and deletes."""
     table = Table(

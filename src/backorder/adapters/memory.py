@@ -45,6 +45,7 @@ from backorder.domain.model import (
     LineStatus,
     Location,
     Order,
+    OrderLine,
     PromiseChange,
     Supplier,
     SupplyKind,
@@ -299,6 +300,18 @@ class InMemoryOrderRepository(OrderRepository):
                 )
         return changes
 
+    def record_new_outcomes(
+        self,
+        outcomes: Sequence[tuple[int, str, int, int, date | None]],
+        lines: Sequence[OrderLine],
+        *,
+        today: date,
+        now: datetime,
+        reason: str,
+    ) -> list[OutcomeChange]:
+        """Outcomes of lines just added (here no cheaper than `record_outcomes`)."""
+        return self.record_outcomes(outcomes, today=today, now=now, reason=reason)
+
     def set_quantity(self, line_id: int, quantity: int, now: datetime) -> None:
         """Change the ordered quantity."""
         self._update(line_id, quantity=quantity)
@@ -376,9 +389,26 @@ class InMemorySupplyRepository(SupplyRepository):
         self.store.inventory[(sku, location)] = level
         return level
 
+    def add_on_hand_many(self, deltas: Sequence[tuple[str, str, int]], now: datetime) -> list[int]:
+        """`add_on_hand` for each (sku, location, delta) in turn; the level after each."""
+        return [self.add_on_hand(sku, location, delta, now) for sku, location, delta in deltas]
+
     def po_exists(self, po_number: str) -> bool:
         """True when the purchase order exists."""
         return po_number in self.store.purchase_orders
+
+    def existing_purchase_orders(self, po_numbers: Sequence[str]) -> set[str]:
+        """Which of the PO numbers are already stored."""
+        return {po for po in po_numbers if po in self.store.purchase_orders}
+
+    def add_purchase_orders(
+        self,
+        orders: Sequence[tuple[str, str, Sequence[PurchaseOrderLine]]],
+        now: datetime,
+    ) -> None:
+        """Store many purchase orders (number, supplier, lines)."""
+        for po_number, supplier, lines in orders:
+            self.add_purchase_order(po_number, supplier, lines, now)
 
     def add_purchase_order(
         self, po_number: str, supplier: str, lines: Sequence[PurchaseOrderLine], now: datetime
@@ -404,6 +434,13 @@ class InMemorySupplyRepository(SupplyRepository):
             quantity=line.quantity if quantity is None else quantity,
         )
 
+    def confirm_many(
+        self, confirmations: Sequence[tuple[str, date, int | None]], now: datetime
+    ) -> None:
+        """Record many acknowledgements, in order."""
+        for source_id, confirmed_date, quantity in confirmations:
+            self.confirm(source_id, confirmed_date, quantity, now)
+
     def mark_shipped(self, source_id: str, expected_date: date, now: datetime) -> None:
         """Record a ship notice: the units are on their way, due on `expected_date`."""
         self.store.po_lines[source_id] = dataclasses.replace(
@@ -423,6 +460,11 @@ class InMemorySupplyRepository(SupplyRepository):
         self.store.po_lines[source_id] = dataclasses.replace(
             line, received_quantity=line.received_quantity + quantity
         )
+
+    def add_received_many(self, received: Sequence[tuple[str, int]], now: datetime) -> None:
+        """Count received units against many lines."""
+        for source_id, quantity in received:
+            self.add_received(source_id, quantity, now)
 
     def sources(self, skus: Sequence[str] | None, today: date) -> list[SupplySource]:
         """Stock on hand (dated today) and open PO lines (dated when due) as supply."""

@@ -123,72 +123,134 @@ def promise(
     cross_region: bool = True,
 ) -> Promise:
     """Earliest promise for `request` from free supply, split by source."""
-    item = _item_code(problem, request.sku)
-    home = problem.network.code_of(request.location)
-    network, supply = problem.network, problem.supply
-    requested = day_number(request.requested)
-    horizon = problem.as_of_day + horizon_days
-    available = np.maximum(supply.day, problem.as_of_day)
-    rows = np.flatnonzero((supply.item == item) & (free > 0) & (available <= horizon))
-    origin = supply.location[rows]
-    lane = network.lane_days[origin, home]
-    region = network.location_region
-    reachable = (origin == home) | (
-        (lane >= 0)
-        & (lane <= max_transfer_days)
-        & (cross_region | (region[origin] == region[home]))
+    book = SupplyBook(
+        problem,
+        free,
+        horizon_days=horizon_days,
+        max_sources=max_sources,
+        max_transfer_days=max_transfer_days,
+        cross_region=cross_region,
     )
-    rows, origin, lane = rows[reachable], origin[reachable], lane[reachable]
-    arrival = available[rows] + np.where(origin == home, 0, lane)
-    at_home = origin == home
-
-    on_time_at_home = at_home & (arrival <= requested)
-    if int(free[rows[on_time_at_home]].sum()) >= request.quantity:
-        home_rows = rows[on_time_at_home]
-        order = np.lexsort((supply.source_id[home_rows], arrival[on_time_at_home]))
-        return _take(problem, free, request, home_rows[order], home, available)
-
-    # Earliest arrival first; home before a transfer arriving the same day, then cheaper.
-    cost = network.lane_cost[origin, home]
-    order = np.lexsort((supply.source_id[rows], cost, ~at_home, arrival))
-    return _take(problem, free, request, rows[order], home, available, max_sources)
+    return book.promise(request)
 
 
-def _take(
-    problem: AllocationProblem,
-    free: IntArray,
-    request: PromiseRequest,
-    ordered_rows: IntArray,
-    home: int,
-    available: IntArray,
-    max_sources: int = 1,
-) -> Promise:
-    supply, network = problem.supply, problem.network
-    needed = request.quantity
-    used_locations: set[int] = set()
-    sources: list[PromisedSource] = []
-    for row in ordered_rows.tolist():
-        if needed == 0:
-            break
-        origin = int(supply.location[row])
-        if origin not in used_locations and len(used_locations) >= max_sources:
-            continue
-        used_locations.add(origin)
-        quantity = min(int(free[row]), needed)
-        needed -= quantity
-        lane = 0 if origin == home else int(network.lane_days[origin, home])
-        sources.append(
-            PromisedSource(
-                source_id=int(supply.source_id[row]),
-                location=network.locations[origin],
-                quantity=quantity,
-                available=_date(int(available[row])),
-                arrival=_date(int(available[row]) + lane),
-                on_hand=int(supply.kind[row]) == KIND_ON_HAND,
+class SupplyBook:
+    """Free supply of a problem, promised request after request (ATP for a batch of lines).
+
+    `promise` answers as described at the top of this module; `take` removes what an
+    answer promised from the free supply. Each answer looks at the sources of its own item
+    only, in plain Python: an item has a handful of sources, too few for arrays to pay.
+    """
+
+    def __init__(
+        self,
+        problem: AllocationProblem,
+        free: IntArray,
+        *,
+        horizon_days: int,
+        max_sources: int = 2,
+        max_transfer_days: int = 14,
+        cross_region: bool = True,
+    ) -> None:
+        supply, network = problem.supply, problem.network
+        self._problem = problem
+        self._horizon = problem.as_of_day + horizon_days
+        self._max_sources = max_sources
+        self._max_transfer_days = max_transfer_days
+        self._cross_region = cross_region
+        self._free: list[int] = free.tolist()
+        self._available: list[int] = np.maximum(supply.day, problem.as_of_day).tolist()
+        self._origin: list[int] = supply.location.tolist()
+        self._source_id: list[int] = supply.source_id.tolist()
+        self._row_of = {source: row for row, source in enumerate(self._source_id)}
+        self._on_hand: list[bool] = (supply.kind == KIND_ON_HAND).tolist()
+        self._lane_days: list[list[int]] = network.lane_days.tolist()
+        self._lane_cost: list[list[float]] = network.lane_cost.tolist()
+        self._region: list[int] = network.location_region.tolist()
+        # Each item's rows, ascending: a stable sort by item keeps them in row order.
+        self._order: list[int] = np.argsort(supply.item, kind="stable").tolist()
+        self._starts: list[int] = np.searchsorted(
+            supply.item[self._order], np.arange(len(problem.catalog.skus) + 1)
+        ).tolist()
+
+    def promise(self, request: PromiseRequest) -> Promise:
+        """The earliest promise for `request` from what is still free."""
+        item = _item_code(self._problem, request.sku)
+        home = self._problem.network.code_of(request.location)
+        requested = day_number(request.requested)
+        free, lane_days = self._free, self._lane_days
+        home_region = self._region[home]
+        # (arrival, not at home, lane cost, source id, row, available) of each usable source
+        usable: list[tuple[int, bool, float, int, int, int]] = []
+        on_time_at_home = 0
+        for row in self._order[self._starts[item] : self._starts[item + 1]]:
+            available = self._available[row]
+            if free[row] <= 0 or available > self._horizon:
+                continue
+            origin = self._origin[row]
+            arrival = available
+            if origin != home:
+                lane = lane_days[origin][home]
+                if (
+                    lane < 0
+                    or lane > self._max_transfer_days
+                    or not (self._cross_region or self._region[origin] == home_region)
+                ):
+                    continue
+                arrival += lane
+            elif arrival <= requested:
+                on_time_at_home += free[row]
+            cost = self._lane_cost[origin][home]
+            usable.append((arrival, origin != home, cost, self._source_id[row], row, available))
+        if on_time_at_home >= request.quantity:
+            # The home DC alone covers it on time: its sources by arrival, then source id.
+            home_rows = sorted(
+                (arrival, source, row, available)
+                for arrival, away, _, source, row, available in usable
+                if not away and arrival <= requested
             )
+            return self._take(request, [(r, a) for _, _, r, a in home_rows], home, 1)
+        # Earliest arrival first; home before a transfer arriving the same day, then cheaper.
+        usable.sort()
+        return self._take(request, [(u[4], u[5]) for u in usable], home, self._max_sources)
+
+    def take(self, answer: Promise) -> None:
+        """What `answer` promised is no longer free."""
+        for source in answer.sources:
+            self._free[self._row_of[source.source_id]] -= source.quantity
+
+    def _take(
+        self, request: PromiseRequest, rows: list[tuple[int, int]], home: int, max_sources: int
+    ) -> Promise:
+        """Take free supply from `rows` (row, day available) in order, from few enough DCs."""
+        network = self._problem.network
+        needed = request.quantity
+        used_locations: set[int] = set()
+        sources: list[PromisedSource] = []
+        for row, available in rows:
+            if needed == 0:
+                break
+            origin = self._origin[row]
+            if origin not in used_locations and len(used_locations) >= max_sources:
+                continue
+            used_locations.add(origin)
+            quantity = min(self._free[row], needed)
+            needed -= quantity
+            lane = 0 if origin == home else self._lane_days[origin][home]
+            sources.append(
+                PromisedSource(
+                    source_id=self._source_id[row],
+                    location=network.locations[origin],
+                    quantity=quantity,
+                    available=_date(available),
+                    arrival=_date(available + lane),
+                    on_hand=self._on_hand[row],
+                )
+            )
+        promise_date = max((s.arrival for s in sources), default=None) if needed == 0 else None
+        return Promise(
+            request=request, promise_date=promise_date, sources=tuple(sources), short=needed
         )
-    promise_date = max((s.arrival for s in sources), default=None) if needed == 0 else None
-    return Promise(request=request, promise_date=promise_date, sources=tuple(sources), short=needed)
 
 
 def _item_code(problem: AllocationProblem, sku: str) -> int:

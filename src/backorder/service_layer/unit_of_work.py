@@ -95,6 +95,15 @@ class UnitOfWork(abc.ABC):
         """The business date of this unit of work."""
         return self.clock.today()
 
+    @property
+    def writes_alone(self) -> bool:
+        """True when no other writer can run beside this unit from its start.
+
+        Handlers read what they validate again after taking item locks, because another
+        writer may have changed it in between; a unit that writes alone can skip that.
+        """
+        return False
+
 
 def _outbox_row(event: Event, now: datetime) -> dict[str, Any]:
     kind, subject, data = event_payload(event)
@@ -165,6 +174,11 @@ class SqlUnitOfWork(UnitOfWork):
             raise RuntimeError("a read-only unit of work cannot commit")
         self.connection.commit()
         self.connection.begin()
+
+    @property
+    def writes_alone(self) -> bool:
+        """SQLite write transactions hold the database write lock from `BEGIN IMMEDIATE`."""
+        return not self.read_only and self.connection.dialect.name == "sqlite"
 
     def rollback(self) -> None:
         """Discard uncommitted changes."""

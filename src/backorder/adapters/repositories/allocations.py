@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.sql import func
@@ -45,9 +45,12 @@ ALLOCATION_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class StoredDecision:
-    """The decision record of a line as stored after its latest run."""
+class StoredDecision(NamedTuple):
+    """The decision record of a line as stored after its latest run.
+
+    A named tuple, not a dataclass: a batch run makes one per open line, and as a tuple in
+    column order it goes to the bulk insert as it is.
+    """
 
     line_id: int
     run_id: str
@@ -70,7 +73,7 @@ class StoredDecision:
     decided_at: datetime
 
 
-DECISION_COLUMNS = tuple(f.name for f in fields(StoredDecision))
+DECISION_COLUMNS = StoredDecision._fields
 
 
 @dataclass(frozen=True)
@@ -293,12 +296,7 @@ class AllocationRepository:
                 )
             )
             drop_temporary(self.connection, keys.name)
-            insert_rows(
-                self.connection,
-                orm.decision_records,
-                DECISION_COLUMNS,
-                (tuple(getattr(d, c) for c in DECISION_COLUMNS) for d in decisions),
-            )
+            insert_rows(self.connection, orm.decision_records, DECISION_COLUMNS, decisions)
             return
         for start in range(0, len(ids), 900):
             chunk = ids[start : start + 900]
@@ -306,7 +304,7 @@ class AllocationRepository:
                 delete(orm.decision_records).where(orm.decision_records.c.line_id.in_(chunk))
             )
         if decisions:
-            self.connection.execute(insert(orm.decision_records), [d.__dict__ for d in decisions])
+            self.connection.execute(insert(orm.decision_records), [d._asdict() for d in decisions])
 
     def decision(self, line_id: int) -> StoredDecision | None:
         """The latest decision record of a line."""

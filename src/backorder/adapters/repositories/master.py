@@ -25,6 +25,7 @@ from backorder.domain.model import (
 # Prepared once, reused with different values (expanding IN lists keep one compiled form).
 _LOCATIONS = select(orm.locations).order_by(orm.locations.c.code)
 _LANES = select(orm.lanes)
+_GROUP_CHUNK = 450  # items per substitution-link query (two IN lists of them)
 _KNOWN_SKUS = select(orm.items.c.sku).where(
     orm.items.c.sku.in_(bindparam("values", expanding=True))
 )
@@ -278,15 +279,28 @@ class MasterDataRepository:
     def substitution_group(self, skus: Iterable[str]) -> list[str]:
         """The items and every item linked to them by substitution, either way, sorted.
 
-        Follows links from the given items only (a query or two), not the whole catalog.
+        Follows links from the given items only (a query or two), not the whole catalog;
+        for more items than one query takes, the (small) link table is read once instead.
         """
         links = orm.item_substitutes
         group = set(skus)
+        if len(group) > _GROUP_CHUNK:
+            neighbours: dict[str, set[str]] = {}
+            for sku, substitute in self.substitute_links():
+                neighbours.setdefault(sku, set()).add(substitute)
+                neighbours.setdefault(substitute, set()).add(sku)
+            stack = list(group)
+            while stack:
+                for other in neighbours.get(stack.pop(), ()):
+                    if other not in group:
+                        group.add(other)
+                        stack.append(other)
+            return sorted(group)
         frontier = sorted(group)
         while frontier:
             found: set[str] = set()
-            for start in range(0, len(frontier), 450):
-                chunk = frontier[start : start + 450]
+            for start in range(0, len(frontier), _GROUP_CHUNK):
+                chunk = frontier[start : start + _GROUP_CHUNK]
                 rows = self.connection.execute(
                     select(links.c.sku, links.c.substitute_sku).where(
                         links.c.sku.in_(chunk) | links.c.substitute_sku.in_(chunk)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -11,16 +12,11 @@ import psycopg
 from sqlalchemy import (
     BigInteger,
     Connection,
-    DateTime,
-    String,
     and_,
     any_,
     bindparam,
-    case,
-    exists,
     func,
     insert,
-    literal,
     or_,
     select,
     update,
@@ -28,8 +24,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 
 from backorder.adapters import orm
-from backorder.adapters.bulk import drop_temporary, outcome_table
-from backorder.adapters.repositories.finance import FinanceRepository, PromiseMove
+from backorder.adapters.repositories.finance import FinanceRepository
+from backorder.adapters.repositories.line_outcomes import SMALL_BATCH as SMALL_BATCH
+from backorder.adapters.repositories.line_outcomes import LineOutcomeWrites
+from backorder.adapters.repositories.line_outcomes import OutcomeChange as OutcomeChange
+from backorder.adapters.repositories.line_outcomes import ShippedPiece as ShippedPiece
 from backorder.adapters.repositories.supply import value_chunks
 from backorder.domain.model import LineStatus, Order, OrderLine, PromiseChange
 
@@ -46,30 +45,6 @@ class LineRecord:
 
 
 @dataclass(frozen=True)
-class ShippedPiece:
-    """Units of one line shipped from one DC."""
-
-    line_id: int
-    sku: str
-    location: str
-    quantity: int
-
-
-@dataclass(frozen=True)
-class OutcomeChange:
-    """A line whose promise date or backorder state changed in a bulk update."""
-
-    line_id: int
-    sku: str
-    requested_date: date
-    old_promise: date | None
-    new_promise: date | None
-    was_backordered: bool
-    backordered: int
-    allocated: int
-
-
-@dataclass(frozen=True)
 class BackorderFilter:
     """Filters of the backorder list (all optional)."""
 
@@ -82,35 +57,9 @@ class BackorderFilter:
     today: date | None = None
 
 
-SMALL_BATCH = 50  # up to this many line outcomes, plain statements instead of a temp table
 _ADD_ORDER = insert(orm.orders)
 _EXISTING_ORDERS = select(orm.orders.c.order_id).where(
     orm.orders.c.order_id.in_(bindparam("values", expanding=True))
-)
-_SET_OUTCOME = (
-    update(orm.order_lines)
-    .where(orm.order_lines.c.line_id == bindparam("k_line_id"))
-    .values(
-        status=bindparam("v_status"),
-        allocated_quantity=bindparam("v_allocated_quantity"),
-        backordered_quantity=bindparam("v_backordered_quantity"),
-        promise_date=bindparam("v_promise_date"),
-        backordered_since=bindparam("v_backordered_since"),
-        updated_at=bindparam("v_updated_at"),
-    )
-)
-_ADD_SHIPMENT = insert(orm.shipments)
-_SHIP_LINE = (
-    update(orm.order_lines)
-    .where(orm.order_lines.c.line_id == bindparam("k_line_id"))
-    .values(
-        shipped_quantity=bindparam("v_shipped_quantity"),
-        status=bindparam("v_status"),
-        allocated_quantity=bindparam("v_allocated_quantity"),
-        backordered_quantity=bindparam("v_backordered_quantity"),
-        backordered_since=bindparam("v_backordered_since"),
-        updated_at=bindparam("v_updated_at"),
-    )
 )
 _ADD_LINES = insert(orm.order_lines)
 _LINES_BY_ID = select(orm.order_lines).where(
@@ -148,27 +97,6 @@ def _record(row: Any, history: Sequence[PromiseChange] = ()) -> LineRecord:
     )
 
 
-def _was_promised(lines: Any) -> Any:
-    # Only asked for lines without a date now: did they ever hold one (a date coming back
-    # shifts revenue in; a first promise is a booking)? CASE keeps the lookup to those.
-    history = orm.promise_history
-    ever = exists().where(history.c.line_id == lines.c.line_id, history.c.promise_date.is_not(None))
-    return case((lines.c.promise_date.is_(None), ever), else_=True).label("was_promised")
-
-
-def _move(row: Any, new_promise: date | None) -> PromiseMove:
-    return PromiseMove(
-        line_id=row.line_id,
-        order_id=row.order_id,
-        customer=row.customer,
-        open_quantity=row.quantity - row.shipped_quantity,
-        unit_price=row.unit_price,
-        old_promise=row.promise_date,
-        new_promise=new_promise,
-        was_promised=bool(row.was_promised),
-    )
-
-
 def _insert_pipelined(
     connection: Connection, heads: list[dict[str, Any]], rows: list[dict[str, Any]]
 ) -> list[int]:
@@ -200,6 +128,39 @@ def _insert_pipelined(
             return ids
 
 
+def _insert_multirow(
+    connection: Connection, heads: list[dict[str, Any]], rows: list[dict[str, Any]]
+) -> list[int]:
+    """Orders and lines through multi-row INSERTs (SQLite); the line ids, in order.
+
+    SQLite does not return the ids of a multi-row INSERT in the order of its rows, so
+    SQLAlchemy would send one statement per row; the (order, line number) key that
+    comes back with each id maps them instead. Dates and moments are stored by the
+    driver adapters registered in `adapters.db`, as SQLAlchemy's types store them.
+    """
+    raw: Any = connection.connection.dbapi_connection
+    cursor = raw.cursor()
+    names = list(heads[0])
+    cursor.executemany(
+        f"INSERT INTO orders ({', '.join(names)}) VALUES ({', '.join(['?'] * len(names))})",
+        [tuple(h[n] for n in names) for h in heads],
+    )
+    names = list(rows[0])
+    row_marks = f"({', '.join(['?'] * len(names))})"
+    per_statement = max(raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(names), 1)
+    ids: dict[tuple[str, int], int] = {}
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        cursor.execute(
+            f"INSERT INTO order_lines ({', '.join(names)}) "
+            f"VALUES {', '.join([row_marks] * len(chunk))} "
+            "RETURNING order_id, line_number, line_id",
+            [row[n] for row in chunk for n in names],
+        )
+        ids.update({(order_id, number): int(i) for order_id, number, i in cursor.fetchall()})
+    return [ids[(row["order_id"], row["line_number"])] for row in rows]
+
+
 def _line_rows(order: Order, now: datetime) -> list[dict[str, Any]]:
     """The `order_lines` rows of a new order, numbered from 1."""
     return [
@@ -225,7 +186,7 @@ def _line_rows(order: Order, now: datetime) -> list[dict[str, Any]]:
     ]
 
 
-class OrderRepository:
+class OrderRepository(LineOutcomeWrites):
     """Reads and writes orders on one connection (inside the unit of work)."""
 
     def __init__(self, connection: Connection, finance: FinanceRepository | None = None) -> None:
@@ -288,6 +249,8 @@ class OrderRepository:
         rows = [row for order in orders for row in _line_rows(order, now)]
         if self.connection.dialect.name == "postgresql":
             ids = _insert_pipelined(self.connection, heads, rows)
+        elif self.connection.dialect.name == "sqlite":
+            ids = _insert_multirow(self.connection, heads, rows)
         else:
             self.connection.execute(_ADD_ORDER, heads)
             result = self.connection.execute(
@@ -352,290 +315,6 @@ class OrderRepository:
             .order_by(orm.promise_history.c.id)
         )
         return [PromiseChange(at=r.at, promise_date=r.promise_date, reason=r.reason) for r in rows]
-
-    def record_outcome(
-        self,
-        line_id: int,
-        *,
-        status: LineStatus,
-        allocated: int,
-        backordered: int,
-        promise_date: date | None,
-        today: date,
-        now: datetime,
-        reason: str,
-    ) -> date | None:
-        """Store a line's allocation outcome; returns the previous promise date."""
-        lines = orm.order_lines
-        row = self.connection.execute(
-            select(
-                lines.c.line_id,
-                lines.c.order_id,
-                lines.c.customer,
-                lines.c.quantity,
-                lines.c.shipped_quantity,
-                lines.c.unit_price,
-                lines.c.promise_date,
-                lines.c.backordered_since,
-                _was_promised(lines),
-            ).where(lines.c.line_id == line_id)
-        ).one()
-        since = row.backordered_since if backordered else None
-        if backordered and since is None:
-            since = today
-        self.connection.execute(
-            update(orm.order_lines)
-            .where(orm.order_lines.c.line_id == line_id)
-            .values(
-                status=status.value,
-                allocated_quantity=allocated,
-                backordered_quantity=backordered,
-                backordered_since=since,
-                promise_date=promise_date,
-                updated_at=now,
-            )
-        )
-        if row.promise_date != promise_date:
-            self.connection.execute(
-                insert(orm.promise_history).values(
-                    line_id=line_id,
-                    at=now,
-                    old_promise_date=row.promise_date,
-                    promise_date=promise_date,
-                    reason=reason,
-                )
-            )
-            self.finance.record_promise_moves([_move(row, promise_date)], now=now, reason=reason)
-        old: date | None = row.promise_date
-        return old
-
-    def record_outcomes(
-        self,
-        outcomes: Sequence[tuple[int, str, int, int, date | None]],
-        *,
-        today: date,
-        now: datetime,
-        reason: str,
-    ) -> list[OutcomeChange]:
-        """Store many lines' outcomes at once; returns the lines whose promise or backorder
-        state changed (for events)."""
-        if len(outcomes) <= SMALL_BATCH:
-            return self._record_few_outcomes(outcomes, today=today, now=now, reason=reason)
-        lines = orm.order_lines
-        table = outcome_table(self.connection, outcomes)
-        promise_moved = lines.c.promise_date.is_distinct_from(table.c.promise_date)
-        backorder_flipped = (lines.c.backordered_quantity > 0) != (table.c.backordered > 0)
-        changed = self.connection.execute(
-            select(
-                table.c.line_id,
-                lines.c.sku,
-                lines.c.requested_date,
-                lines.c.promise_date,
-                table.c.promise_date.label("new_promise"),
-                lines.c.backordered_quantity,
-                table.c.backordered,
-                table.c.allocated,
-                lines.c.order_id,
-                lines.c.customer,
-                lines.c.quantity,
-                lines.c.shipped_quantity,
-                lines.c.unit_price,
-                _was_promised(lines),
-            )
-            .join(lines, lines.c.line_id == table.c.line_id)
-            .where(promise_moved | backorder_flipped)
-        ).all()
-        self.finance.record_promise_moves(
-            [_move(r, r.new_promise) for r in changed if r.promise_date != r.new_promise],
-            now=now,
-            reason=reason,
-        )
-        self.connection.execute(
-            insert(orm.promise_history).from_select(
-                ["line_id", "at", "old_promise_date", "promise_date", "reason"],
-                select(
-                    table.c.line_id,
-                    literal(now, DateTime(timezone=True)),
-                    lines.c.promise_date,
-                    table.c.promise_date,
-                    literal(reason, String()),
-                )
-                .join(lines, lines.c.line_id == table.c.line_id)
-                .where(promise_moved),
-            )
-        )
-        unchanged = (
-            (lines.c.status == table.c.status)
-            & (lines.c.allocated_quantity == table.c.allocated)
-            & (lines.c.backordered_quantity == table.c.backordered)
-            & lines.c.promise_date.is_not_distinct_from(table.c.promise_date)
-        )
-        # Rewriting unchanged rows would cost a new row version each: skip them.
-        self.connection.execute(
-            update(lines)
-            .where(lines.c.line_id == table.c.line_id, ~unchanged)
-            .values(
-                status=table.c.status,
-                allocated_quantity=table.c.allocated,
-                backordered_quantity=table.c.backordered,
-                promise_date=table.c.promise_date,
-                backordered_since=case(
-                    (table.c.backordered > 0, func.coalesce(lines.c.backordered_since, today)),
-                    else_=None,
-                ),
-                updated_at=now,
-            )
-        )
-        drop_temporary(self.connection, table.name)
-        return [
-            OutcomeChange(
-                line_id=r.line_id,
-                sku=r.sku,
-                requested_date=r.requested_date,
-                old_promise=r.promise_date,
-                new_promise=r.new_promise,
-                was_backordered=r.backordered_quantity > 0,
-                backordered=r.backordered,
-                allocated=r.allocated,
-            )
-            for r in changed
-        ]
-
-    def record_shipments(
-        self, shipped: Sequence[ShippedPiece], today: date, now: datetime
-    ) -> dict[int, LineStatus]:
-        """Store shipments and count them on their lines; returns each line's new status."""
-        by_line: dict[int, int] = {}
-        for piece in shipped:
-            by_line[piece.line_id] = by_line.get(piece.line_id, 0) + piece.quantity
-        lines = orm.order_lines
-        current = {}
-        for chunk in value_chunks([str(i) for i in by_line]):
-            assert chunk is not None
-            ids = [int(i) for i in chunk]
-            for row in self.connection.execute(select(lines).where(lines.c.line_id.in_(ids))):
-                current[row.line_id] = row
-        updates, statuses = [], {}
-        for line_id, quantity in by_line.items():
-            row = current[line_id]
-            shipped_total = row.shipped_quantity + quantity
-            done = shipped_total >= row.quantity
-            status = LineStatus.SHIPPED if done else LineStatus(row.status)
-            statuses[line_id] = status
-            updates.append(
-                {
-                    "k_line_id": line_id,
-                    "v_shipped_quantity": shipped_total,
-                    "v_status": status.value,
-                    "v_allocated_quantity": max(row.allocated_quantity - quantity, 0),
-                    "v_backordered_quantity": 0 if done else row.backordered_quantity,
-                    "v_backordered_since": None if done else row.backordered_since,
-                    "v_updated_at": now,
-                }
-            )
-        if updates:
-            self.connection.execute(_SHIP_LINE, updates)
-            self.connection.execute(
-                _ADD_SHIPMENT,
-                [
-                    {
-                        "line_id": p.line_id,
-                        "sku": p.sku,
-                        "location": p.location,
-                        "quantity": p.quantity,
-                        "shipped_on": today,
-                        "requested_date": current[p.line_id].requested_date,
-                        "promise_date": current[p.line_id].promise_date,
-                    }
-                    for p in shipped
-                ],
-            )
-        return statuses
-
-    def _record_few_outcomes(
-        self,
-        outcomes: Sequence[tuple[int, str, int, int, date | None]],
-        *,
-        today: date,
-        now: datetime,
-        reason: str,
-    ) -> list[OutcomeChange]:
-        # A handful of lines (an API order): plain statements beat temporary tables.
-        lines = orm.order_lines
-        ids = [o[0] for o in outcomes]
-        current = {
-            r.line_id: r
-            for r in self.connection.execute(
-                select(
-                    lines.c.line_id,
-                    lines.c.sku,
-                    lines.c.requested_date,
-                    lines.c.promise_date,
-                    lines.c.status,
-                    lines.c.allocated_quantity,
-                    lines.c.backordered_quantity,
-                    lines.c.backordered_since,
-                    lines.c.order_id,
-                    lines.c.customer,
-                    lines.c.quantity,
-                    lines.c.shipped_quantity,
-                    lines.c.unit_price,
-                    _was_promised(lines),
-                ).where(lines.c.line_id.in_(ids))
-            )
-        }
-        updates, history, changes, moves = [], [], [], []
-        for line_id, status, allocated, backordered, promise in outcomes:
-            row = current[line_id]
-            if (row.status, row.allocated_quantity, row.backordered_quantity, row.promise_date) == (
-                status,
-                allocated,
-                backordered,
-                promise,
-            ):
-                continue
-            since = (row.backordered_since or today) if backordered else None
-            updates.append(
-                {
-                    "k_line_id": line_id,
-                    "v_status": status,
-                    "v_allocated_quantity": allocated,
-                    "v_backordered_quantity": backordered,
-                    "v_promise_date": promise,
-                    "v_backordered_since": since,
-                    "v_updated_at": now,
-                }
-            )
-            if row.promise_date != promise:
-                history.append(
-                    {
-                        "line_id": line_id,
-                        "at": now,
-                        "old_promise_date": row.promise_date,
-                        "promise_date": promise,
-                        "reason": reason,
-                    }
-                )
-                moves.append(_move(row, promise))
-            if row.promise_date != promise or (row.backordered_quantity > 0) != (backordered > 0):
-                changes.append(
-                    OutcomeChange(
-                        line_id=line_id,
-                        sku=row.sku,
-                        requested_date=row.requested_date,
-                        old_promise=row.promise_date,
-                        new_promise=promise,
-                        was_backordered=row.backordered_quantity > 0,
-                        backordered=backordered,
-                        allocated=allocated,
-                    )
-                )
-        if updates:
-            self.connection.execute(_SET_OUTCOME, updates)
-        if history:
-            self.connection.execute(insert(orm.promise_history), history)
-            self.finance.record_promise_moves(moves, now=now, reason=reason)
-        return changes
 
     def set_quantity(self, line_id: int, quantity: int, now: datetime) -> None:
         """Change the ordered quantity."""

@@ -38,6 +38,8 @@ class IdempotentResponse:
 
 
 _AUDIT = insert(orm.audit_log)  # built once; its compiled form is reused
+_AUDIT_COLUMNS = ("at", "actor", "action", "subject", "before", "after")
+BULK_AUDIT = 200  # above this many pending records, a bulk insert
 
 
 class PlatformRepository:
@@ -102,9 +104,28 @@ class PlatformRepository:
 
     def flush(self) -> None:
         """Write what is pending (audit records) to the current transaction."""
-        if self._pending_audit:
-            self.connection.execute(_AUDIT, self._pending_audit)
-            self._pending_audit = []
+        pending, self._pending_audit = self._pending_audit, []
+        if len(pending) > BULK_AUDIT:
+            # A batch of receipts or orders audits thousands of rows: skip the per-row
+            # parameter processing, storing JSON as the column type would (`json.dumps`).
+            insert_rows(
+                self.connection,
+                orm.audit_log,
+                _AUDIT_COLUMNS,
+                (
+                    (
+                        r["at"],
+                        r["actor"],
+                        r["action"],
+                        r["subject"],
+                        json.dumps(r["before"]),
+                        json.dumps(r["after"]),
+                    )
+                    for r in pending
+                ),
+            )
+        elif pending:
+            self.connection.execute(_AUDIT, pending)
 
     def audit_trail(self, subject: str) -> list[dict[str, Any]]:
         """Audit records of a subject, oldest first."""

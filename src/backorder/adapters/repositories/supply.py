@@ -78,6 +78,20 @@ _PO_LINE = (
     .join(orm.purchase_orders, orm.purchase_orders.c.po_number == _pol.c.po_number)
     .where(_pol.c.source_id == bindparam("source_id"))
 )
+_PO_LINES_BY_ID = (
+    select(_pol, orm.purchase_orders.c.supplier)
+    .join(orm.purchase_orders, orm.purchase_orders.c.po_number == _pol.c.po_number)
+    .where(_pol.c.source_id.in_(bindparam("values", expanding=True)))
+    .order_by(_pol.c.po_number, _pol.c.line_number)
+)
+_EXISTING_POS = select(orm.purchase_orders.c.po_number).where(
+    orm.purchase_orders.c.po_number.in_(bindparam("values", expanding=True))
+)
+_LEVELS = select(_inv.c.sku, _inv.c.location, _inv.c.on_hand).where(
+    _inv.c.sku.in_(bindparam("values", expanding=True))
+)
+_ADD_PO = insert(orm.purchase_orders)
+_ADD_PO_LINES = insert(orm.purchase_order_lines)
 
 
 def value_chunks(values: Sequence[str] | None, size: int = 900) -> list[list[str] | None]:
@@ -178,6 +192,42 @@ class SupplyRepository:
             self.connection.execute(_ADD_STOCK, inserts)
         return before
 
+    def add_on_hand_many(self, deltas: Sequence[tuple[str, str, int]], now: datetime) -> list[int]:
+        """`add_on_hand` for many (sku, location, delta) in turn; the level after each.
+
+        One read and one write per batch: the levels are worked out here exactly as the
+        one-row statement would (never below zero, a missing row created at the delta),
+        which holds because the caller has locked the items.
+        """
+        levels: dict[tuple[str, str], int] = {}
+        for chunk in value_chunks([sku for sku, _, _ in deltas]):
+            assert chunk is not None
+            rows = self.connection.execute(_LEVELS, {"values": chunk})
+            levels.update({(r.sku, r.location): r.on_hand for r in rows})
+        stocked = set(levels)
+        after: list[int] = []
+        for sku, location, delta in deltas:
+            key = (sku, location)
+            level = max(levels[key] + delta, 0) if key in levels else max(delta, 0)
+            levels[key] = level
+            after.append(level)
+        touched = dict.fromkeys((sku, location) for sku, location, _ in deltas)
+        updates = [
+            {"k_sku": sku, "k_location": loc, "v_on_hand": levels[(sku, loc)], "v_updated_at": now}
+            for sku, loc in touched
+            if (sku, loc) in stocked
+        ]
+        inserts = [
+            {"sku": sku, "location": loc, "on_hand": levels[(sku, loc)], "updated_at": now}
+            for sku, loc in touched
+            if (sku, loc) not in stocked
+        ]
+        if updates:
+            self.connection.execute(_SET_ON_HAND, updates)
+        if inserts:
+            self.connection.execute(_ADD_STOCK, inserts)
+        return after
+
     def add_on_hand(self, sku: str, location: str, delta: int, now: datetime) -> int:
         """Add (or, negative, take) units on hand, never below zero; returns the new level."""
         level = self.connection.execute(
@@ -228,42 +278,63 @@ class SupplyRepository:
         ).first()
         return found is not None
 
+    def existing_purchase_orders(self, po_numbers: Sequence[str]) -> set[str]:
+        """Which of the PO numbers are already stored."""
+        found: set[str] = set()
+        for chunk in value_chunks(po_numbers):
+            assert chunk is not None
+            found.update(r[0] for r in self.connection.execute(_EXISTING_POS, {"values": chunk}))
+        return found
+
     def add_purchase_order(
         self, po_number: str, supplier: str, lines: Sequence[PurchaseOrderLine], now: datetime
     ) -> None:
         """Store a purchase order with its lines."""
+        self.add_purchase_orders([(po_number, supplier, lines)], now)
+
+    def add_purchase_orders(
+        self,
+        orders: Sequence[tuple[str, str, Sequence[PurchaseOrderLine]]],
+        now: datetime,
+    ) -> None:
+        """Store many purchase orders (number, supplier, lines) in two statements."""
+        if not orders:
+            return
         self.connection.execute(
-            insert(orm.purchase_orders).values(
-                po_number=po_number, supplier=supplier, created_at=now, status="open"
-            )
-        )
-        self.connection.execute(
-            insert(orm.purchase_order_lines),
+            _ADD_PO,
             [
-                {
-                    "source_id": line.source_id,
-                    "po_number": po_number,
-                    "line_number": line.line_number,
-                    "sku": line.sku,
-                    "location": line.location,
-                    "quantity": line.quantity,
-                    "received_quantity": line.received_quantity,
-                    "expected_date": line.expected_date,
-                    "confirmed_date": line.confirmed_date,
-                    "confirmation": line.confirmation.value,
-                    "unit_cost": line.unit_cost,
-                    "updated_at": now,
-                }
-                for line in lines
+                {"po_number": po, "supplier": supplier, "created_at": now, "status": "open"}
+                for po, supplier, _ in orders
             ],
         )
+        rows = [
+            {
+                "source_id": line.source_id,
+                "po_number": po,
+                "line_number": line.line_number,
+                "sku": line.sku,
+                "location": line.location,
+                "quantity": line.quantity,
+                "received_quantity": line.received_quantity,
+                "expected_date": line.expected_date,
+                "confirmed_date": line.confirmed_date,
+                "confirmation": line.confirmation.value,
+                "unit_cost": line.unit_cost,
+                "updated_at": now,
+            }
+            for po, _, lines in orders
+            for line in lines
+        ]
+        if rows:
+            self.connection.execute(_ADD_PO_LINES, rows)
 
     def po_lines_by_id(self, source_ids: Sequence[str]) -> dict[str, PurchaseOrderLine]:
         """Purchase-order lines by source id (missing ids are left out)."""
         found: dict[str, PurchaseOrderLine] = {}
         for chunk in value_chunks(source_ids):
             assert chunk is not None
-            for line in self._po_lines(orm.purchase_order_lines.c.source_id.in_(chunk)):
+            for row in self.connection.execute(_PO_LINES_BY_ID, {"values": chunk}):
+                line = _po_line_of(row)
                 found[line.source_id] = line
         return found
 
@@ -299,15 +370,25 @@ class SupplyRepository:
         self, source_id: str, confirmed_date: date, quantity: int | None, now: datetime
     ) -> None:
         """Record a supplier's acknowledgement: date and (optionally) quantity."""
-        self.connection.execute(
-            _CONFIRM,
-            {
-                "k_source_id": source_id,
-                "v_confirmed_date": confirmed_date,
-                "new_quantity": quantity,
-                "v_updated_at": now,
-            },
-        )
+        self.confirm_many([(source_id, confirmed_date, quantity)], now)
+
+    def confirm_many(
+        self, confirmations: Sequence[tuple[str, date, int | None]], now: datetime
+    ) -> None:
+        """Record many acknowledgements, in order: (source id, date, quantity or None)."""
+        if confirmations:
+            self.connection.execute(
+                _CONFIRM,
+                [
+                    {
+                        "k_source_id": source_id,
+                        "v_confirmed_date": confirmed_date,
+                        "new_quantity": quantity,
+                        "v_updated_at": now,
+                    }
+                    for source_id, confirmed_date, quantity in confirmations
+                ],
+            )
 
     def mark_shipped(self, source_id: str, expected_date: date, now: datetime) -> None:
         """Record a ship notice: the units are on their way, due on `expected_date`."""
@@ -333,9 +414,18 @@ class SupplyRepository:
 
     def add_received(self, source_id: str, quantity: int, now: datetime) -> None:
         """Count received units against the line."""
-        self.connection.execute(
-            _RECEIVED, {"k_source_id": source_id, "received": quantity, "v_updated_at": now}
-        )
+        self.add_received_many([(source_id, quantity)], now)
+
+    def add_received_many(self, received: Sequence[tuple[str, int]], now: datetime) -> None:
+        """Count received units against many lines: (source id, units) pairs, in one batch."""
+        if received:
+            self.connection.execute(
+                _RECEIVED,
+                [
+                    {"k_source_id": source_id, "received": quantity, "v_updated_at": now}
+                    for source_id, quantity in received
+                ],
+            )
 
     # -- supply sources for allocation ---------------------------------------------------
 

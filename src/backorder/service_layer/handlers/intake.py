@@ -15,7 +15,7 @@ import numpy as np
 
 from backorder.domain.allocation.policy import Policy
 from backorder.domain.model import Customer, LineStatus, OrderLine
-from backorder.domain.promising import Promise, PromiseRequest, free_supply, promise
+from backorder.domain.promising import Promise, PromiseRequest, SupplyBook, free_supply
 from backorder.service_layer.unit_of_work import UnitOfWork
 
 
@@ -69,26 +69,24 @@ class FreeSupplyBook:
         self.built = uow.allocations.supply_problem(wanted, uow.today, policy.tiers)
         used = uow.allocations.allocated_by_sources(wanted)
         allocated = np.array([used.get(s, 0) for s in self.built.source_ids], dtype=np.int64)
-        self.free = free_supply(self.built.problem, allocated)
-
-    def promise(self, line: OrderLine, home: str) -> tuple[Promise, tuple[str, ...]]:
-        """The earliest promise for `line` from what is still free, and the source ids."""
-        geography = self.policy.geography
-        answer = promise(
+        geography = policy.geography
+        self.book = SupplyBook(
             self.built.problem,
-            self.free,
-            PromiseRequest(line.sku, line.open_quantity, home, line.requested_date),
-            horizon_days=self.policy.horizon_days,
+            free_supply(self.built.problem, allocated),
+            horizon_days=policy.horizon_days,
             max_sources=geography.max_sources_per_line,
             max_transfer_days=geography.max_transfer_days,
             cross_region=geography.cross_region,
         )
-        return answer, self.built.source_ids
+
+    def promise(self, line: OrderLine, home: str) -> tuple[Promise, tuple[str, ...]]:
+        """The earliest promise for `line` from what is still free, and the source ids."""
+        request = PromiseRequest(line.sku, line.open_quantity, home, line.requested_date)
+        return self.book.promise(request), self.built.source_ids
 
     def take(self, answer: Promise) -> None:
         """What a promise allocates is no longer free."""
-        for source in answer.sources:
-            self.free[source.source_id] -= source.quantity
+        self.book.take(answer)
 
 
 def promise_line(

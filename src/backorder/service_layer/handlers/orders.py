@@ -102,11 +102,13 @@ def accept_orders(ctx: ServiceContext, intakes: Sequence[OrderIntake]) -> list[P
                 )
         outcomes = allocate_lines(uow, ctx.policy, stored)
         reason = "allocated at order intake"
-        changes = uow.orders.record_outcomes(
+        # The lines were stored a moment ago: what they were before is known, not read.
+        changes = uow.orders.record_new_outcomes(
             [
                 (o.line_id, o.status.value, o.allocated, o.backordered, o.promise_date)
                 for o in outcomes
             ],
+            [line for line, _ in stored],
             today=uow.today,
             now=uow.clock.now(),
             reason=reason,
@@ -202,7 +204,7 @@ def change_lines(
         first_look = uow.orders.lines_by_id(ids)
         # Lock the items, then read again: what we validate is what we change.
         lock_substitution_groups(uow, {r.line.sku for r in first_look.values()})
-        current = uow.orders.lines_by_id(ids)
+        current = first_look if uow.writes_alone else uow.orders.lines_by_id(ids)
         outcomes = []
         touched: set[str] = set()
         now = uow.clock.now()

@@ -90,13 +90,15 @@ def create_purchase_orders(
         suppliers = {s.code for s in uow.master.suppliers()}
         locations = {loc.code for loc in uow.master.locations()}
         known = uow.master.known_skus(line.sku for po in orders for line in po.lines)
+        existing = uow.supply.existing_purchase_orders([po.po_number for po in orders])
         skus: set[str] = set()
         created = []
+        new_orders: list[tuple[str, str, list[PurchaseOrderLine]]] = []
         for index, po in enumerate(orders):
             where = f"purchase_orders[{index}]." if len(orders) > 1 else ""
             if not po.lines:
                 raise InvalidInputError(f"{where}lines", "a purchase order needs at least one line")
-            if uow.supply.po_exists(po.po_number):
+            if po.po_number in existing:
                 raise ConflictError(f"po_number: purchase order {po.po_number!r} already exists")
             if po.supplier not in suppliers:
                 raise InvalidInputError(f"{where}supplier", f"unknown supplier {po.supplier!r}")
@@ -129,7 +131,9 @@ def create_purchase_orders(
                     )
                 )
                 skus.add(line.sku)
-            uow.supply.add_purchase_order(po.po_number, po.supplier, stored, uow.clock.now())
+            # A PO number given twice in one batch exists by the time its second copy is met.
+            existing.add(po.po_number)
+            new_orders.append((po.po_number, po.supplier, stored))
             uow.platform.audit(
                 actor=actor,
                 action="purchase_order.created",
@@ -139,6 +143,8 @@ def create_purchase_orders(
                 now=uow.clock.now(),
             )
             created.append([s.source_id for s in stored])
+        # All orders in two statements: a day's purchase orders cost what one does.
+        uow.supply.add_purchase_orders(new_orders, uow.clock.now())
         lock_substitution_groups(uow, skus)
         _finish(uow, ctx, skus, reallocate, "new purchase orders")
     return created
@@ -150,8 +156,9 @@ def _lines(uow: UnitOfWork, keys: Sequence[tuple[str, int]]) -> list[PurchaseOrd
         if f"{po}/{number}" not in found:
             raise NotFoundError(f"purchase order {po} has no line {number}")
     lock_substitution_groups(uow, {line.sku for line in found.values()})
-    # Read again under the lock: quantities may have moved since the first look.
-    found = uow.supply.po_lines_by_id(list(found))
+    if not uow.writes_alone:
+        # Read again under the lock: quantities may have moved since the first look.
+        found = uow.supply.po_lines_by_id(list(found))
     return [found[f"{po}/{number}"] for po, number in keys]
 
 
@@ -165,6 +172,7 @@ def confirm_po_lines(
     """Supplier acknowledgements (855): the dates (and quantities) suppliers commit to."""
     with ctx.unit_of_work() as uow:
         lines = _lines(uow, [(c.po_number, c.line_number) for c in confirmations])
+        confirmed: list[tuple[str, date, int | None]] = []
         for index, (confirmation, line) in enumerate(zip(confirmations, lines, strict=True)):
             quantity = confirmation.quantity
             if quantity is not None and quantity < line.received_quantity:
@@ -172,9 +180,7 @@ def confirm_po_lines(
                 raise InvalidInputError(
                     field, f"cannot be below the {line.received_quantity} units already received"
                 )
-            uow.supply.confirm(
-                line.source_id, confirmation.confirmed_date, quantity, uow.clock.now()
-            )
+            confirmed.append((line.source_id, confirmation.confirmed_date, quantity))
             note_slip(uow, ctx, line, confirmation.confirmed_date, "acknowledgement")
             uow.platform.audit(
                 actor=actor,
@@ -187,6 +193,8 @@ def confirm_po_lines(
                 },
                 now=uow.clock.now(),
             )
+        # One round trip for the whole acknowledgement, applied in the order given.
+        uow.supply.confirm_many(confirmed, uow.clock.now())
         _finish(uow, ctx, {line.sku for line in lines}, reallocate, "supplier acknowledgement")
 
 
@@ -271,20 +279,29 @@ def receive_goods(
     """
     with ctx.unit_of_work() as uow:
         lines = _lines(uow, [(r.po_number, r.line_number) for r in receipts])
-        still_open = []
-        received: dict[str, int] = {}
-        moves: list[tuple[str, str, int]] = []
-        for index, (receipt, line) in enumerate(zip(receipts, lines, strict=True)):
+        for index, receipt in enumerate(receipts):
             if receipt.quantity <= 0:
                 field = f"receipts[{index}].quantity" if len(lines) > 1 else "quantity"
                 raise InvalidInputError(field, "must be greater than 0")
+        now = uow.clock.now()
+        # Stock and received quantities in one batch each, receipt after receipt.
+        levels = uow.supply.add_on_hand_many(
+            [
+                (line.sku, line.location, r.quantity)
+                for r, line in zip(receipts, lines, strict=True)
+            ],
+            now,
+        )
+        uow.supply.add_received_many(
+            [(line.source_id, r.quantity) for r, line in zip(receipts, lines, strict=True)], now
+        )
+        still_open = []
+        received: dict[str, int] = {}
+        moves: list[tuple[str, str, int]] = []
+        for receipt, line, after in zip(receipts, lines, levels, strict=True):
             earlier = received.get(line.source_id, 0)
             stock_id = on_hand_source_id(line.sku, line.location)
-            after = uow.supply.add_on_hand(
-                line.sku, line.location, receipt.quantity, uow.clock.now()
-            )
             on_hand = after - receipt.quantity
-            uow.supply.add_received(line.source_id, receipt.quantity, uow.clock.now())
             moves.append((line.source_id, stock_id, receipt.quantity))
             uow.platform.audit(
                 actor=actor,
@@ -295,7 +312,7 @@ def receive_goods(
                     "received_quantity": line.received_quantity + earlier + receipt.quantity,
                     "on_hand": on_hand + receipt.quantity,
                 },
-                now=uow.clock.now(),
+                now=now,
             )
             received[line.source_id] = earlier + receipt.quantity
             still_open.append(max(line.open_quantity - earlier - receipt.quantity, 0))
