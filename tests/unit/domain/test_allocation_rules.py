@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
 import pytest
 
-from backorder.domain.allocation.engine import reallocate
+from backorder.domain.allocation.engine import allocate, reallocate
 from backorder.domain.allocation.result import Flag
 from backorder.domain.model import (
     Allocation,
@@ -92,6 +93,24 @@ def test_commitments_of_other_periods_leave_a_contract_line_its_own_fence() -> N
     outcome = world.allocate()
 
     assert (outcome.got(fenced), outcome.got(strategic)) == (6, 4)
+
+
+def test_a_contract_line_in_no_committed_period_is_not_fenced() -> None:
+    world = World()
+    world.stock("VALVE", 10)
+    contract = world.customer(
+        "C", Tier.CONTRACT, contracts=[ContractCommitment("VALVE", quantity_per_period=6)]
+    )
+    line = world.order(contract, "VALVE", 8)
+    built = world.build()
+    # The stored commitment covers a period far from the line's requested date.
+    commitments = built.problem.commitments
+    far = replace(commitments, period=commitments.period + 1_000)
+
+    result = allocate(replace(built.problem, commitments=far), policy())
+
+    assert int(result.ring_fenced[result.line_index(line)]) == 0
+    assert int(result.allocated[result.line_index(line)]) == 8
 
 
 def test_fair_share_rations_a_short_class_in_proportion_to_quantity() -> None:
