@@ -15,7 +15,9 @@ thread each (ctypes releases the GIL while LightGBM works): on the two busy core
 development machine, a detail-sized and a broad-sized fit side by side took 5.8 s, against
 13.4 s one after the other with two LightGBM threads each. Results do not depend on the
 pool, nor on the machine's core count: every fit is seeded, `deterministic` and runs on
-exactly one LightGBM thread.
+exactly one LightGBM thread. Every LightGBM call made while fits run side by side must
+name `num_threads=1`: LightGBM holds the thread count in a process-wide variable that each
+call sets from its own parameters.
 """
 
 from __future__ import annotations
@@ -113,8 +115,16 @@ def checkpoint_odds(booster: Any, matrix: FloatArray, counts: list[int]) -> Floa
     done = 0
     for position, count in enumerate(counts):
         if count > done and matrix.shape[0]:
+            # `num_threads=1` as in training: LightGBM keeps the thread count in a
+            # process-wide setting, and a predict that leaves it out resets it to "all
+            # cores" under the feet of a fit running in another thread, whose buffers were
+            # sized for one thread (a segmentation fault, now and then).
             total += booster.predict(
-                matrix, raw_score=True, start_iteration=done, num_iteration=count - done
+                matrix,
+                raw_score=True,
+                start_iteration=done,
+                num_iteration=count - done,
+                num_threads=1,
             )
             done = count
         out[position] = total
