@@ -24,41 +24,25 @@ and callers keep LightGBM's prediction: slower, never wrong.
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import math
 import os
-import platform
-import shutil
 import subprocess
-import tempfile
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 
 from backorder.risk.kaggle import FloatArray
+from backorder.risk.native import compiled_library
 
 FLAGS = ("-O1", "-fPIC", "-shared")
 BLOCK_ROWS = 64
 MIN_ROWS_PER_THREAD = 20_000
 _ZERO = "1e-35"  # LightGBM's kZeroThreshold
-_lock = threading.Lock()
-_loaded: dict[str, ctypes.CDLL] = {}
 
 
 class UnsupportedModelError(ValueError):
     """The model uses a feature of LightGBM the generator does not translate."""
-
-
-def kernel_directory() -> Path:
-    """Where compiled forests are kept (BACKORDER_RISK_KERNEL_DIR, else a per-user temp)."""
-    chosen = os.environ.get("BACKORDER_RISK_KERNEL_DIR")
-    if chosen:
-        return Path(chosen)
-    user = os.getuid() if hasattr(os, "getuid") else 0
-    return Path(tempfile.gettempdir()) / f"backorder-forests-{user}"
 
 
 def _number(value: float) -> str:
@@ -159,41 +143,13 @@ void forest_raw_score(const double *x, int64_t rows, int32_t columns, double *ou
     return source, columns
 
 
-def _build(source: str, target: Path) -> None:
-    compiler = shutil.which(os.environ.get("CC", "gcc")) or shutil.which("cc")
-    if compiler is None:
-        raise OSError("no C compiler (gcc) found")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as work:
-        code = Path(work) / "forest.c"
-        code.write_text(source, encoding="utf-8")
-        built = Path(work) / target.name
-        subprocess.run(
-            [compiler, *FLAGS, "-o", str(built), str(code), "-lm"],
-            check=True,
-            capture_output=True,
-            timeout=600,
-        )
-        os.replace(built, target)  # atomic: a concurrent builder never sees half a file
-
-
 def library_for(source: str) -> ctypes.CDLL:
     """The compiled library of `source`, built on first use and cached on disk."""
-    digest = hashlib.sha256(
-        "\n".join((source, *FLAGS, platform.machine(), platform.system())).encode()
-    ).hexdigest()[:24]
-    with _lock:
-        if digest in _loaded:
-            return _loaded[digest]
-        target = kernel_directory() / f"forest-{digest}.so"
-        if not target.exists():
-            _build(source, target)
-        library = ctypes.CDLL(str(target))
-        function = library.forest_raw_score
-        function.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32, ctypes.c_void_p]
-        function.restype = None
-        _loaded[digest] = library
-        return library
+    library = compiled_library(source, "forest", FLAGS)
+    function = library.forest_raw_score
+    function.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32, ctypes.c_void_p]
+    function.restype = None
+    return library
 
 
 class CompiledForest:

@@ -5,13 +5,15 @@ Yes/No flags become 0.0/1.0, `-99` in the supplier-performance columns and an em
 lead time become NaN ("unknown"), and the footer line of the official files such as
 `(242075 rows)` is skipped. The label `went_on_backorder` is optional (scoring files).
 
-Speed matters (a million rows is a normal batch), so a file without quoting is parsed by
-numpy's C reader in one pass; anything that pass rejects is parsed again cell by cell,
-which either succeeds or names the exact line, column and value that is wrong.
+Speed matters (a million rows is a normal batch), so a plain file (ASCII, no quotes, no
+spaces) is read by a compiled kernel on every core (`csv_kernel`), or by numpy's reader
+where no C compiler is found; anything those reject is parsed again cell by cell, which
+either succeeds or names the exact line, column and value that is wrong.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import hashlib
@@ -20,10 +22,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, AnyStr
 
 import numpy as np
 from numpy.typing import NDArray
+
+from backorder.risk.csv_kernel import CellKind, parse_plain_csv
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -71,6 +75,7 @@ PERFORMANCE_COLUMNS = ("perf_6_month_avg", "perf_12_month_avg")
 UNKNOWN_PERFORMANCE = -99.0
 
 _FOOTER = re.compile(r'\s*"?\(\s*[\d,]+\s+rows\s*\)"?\s*(,\s*)*$')
+_FOOTER_BYTES = re.compile(_FOOTER.pattern.encode("ascii"))
 _FLAG_VALUES = {"Yes": 1.0, "No": 0.0}
 _FLAG_WIDTH = 4  # wider than "Yes" so that "Yesterday" is not silently cut to "Yes"
 _SKU_WIDTHS = (24, 256)
@@ -141,7 +146,7 @@ def read_kaggle_csv(path: Path) -> Snapshots:
     raw = path.read_bytes()
     if raw[:2] == b"\x1f\x8b":
         raw = gzip.decompress(raw)
-    return parse_kaggle_text(raw.decode("utf-8-sig"), source=str(path))
+    return parse_kaggle_bytes(raw, source=str(path))
 
 
 def file_fingerprint(path: Path) -> str:
@@ -155,11 +160,20 @@ def file_fingerprint(path: Path) -> str:
 
 def parse_kaggle_text(text: str, source: str = "<text>") -> Snapshots:
     """Parse the text of a Kaggle-schema CSV file."""
+    return parse_kaggle_bytes(text.encode("utf-8"), source)
+
+
+def parse_kaggle_bytes(raw: bytes, source: str = "<bytes>") -> Snapshots:
+    """Parse the bytes of a Kaggle-schema CSV file (UTF-8, with or without a BOM)."""
+    compiled = _parse_compiled(raw.removeprefix(codecs.BOM_UTF8), source)
+    if compiled is not None:
+        return compiled
+    text = raw.decode("utf-8-sig")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     header_line, _, body = text.partition("\n")
     header = _check_header(header_line, source)
-    body = body[: _end_of_data(body)]
+    body = body[: _end_of_data(body, _FOOTER, " \t\n")]
     if not body:
         return _empty(header)
     if '"' not in body:
@@ -167,6 +181,33 @@ def parse_kaggle_text(text: str, source: str = "<text>") -> Snapshots:
         if loaded is not None:
             return loaded
     return _parse_exact(body, header, source)
+
+
+def _cell_kind(name: str) -> CellKind:
+    if name == SKU:
+        return CellKind.TEXT
+    if name in FLAG_COLUMNS or name == LABEL:
+        return CellKind.FLAG
+    return CellKind.NUMBER_OR_EMPTY if name in MAY_BE_EMPTY else CellKind.NUMBER
+
+
+def _parse_compiled(raw: bytes, source: str) -> Snapshots | None:
+    """The common case (plain ASCII, no quotes) read by the compiled kernel, else None."""
+    if b"\r" in raw:
+        return None
+    header_line, _, body = raw.partition(b"\n")
+    try:
+        header = _check_header(header_line.decode("utf-8"), source)
+    except UnicodeDecodeError:
+        return None
+    body = body[: _end_of_data(body, _FOOTER_BYTES, b" \t\n")]
+    table = parse_plain_csv(body, [_cell_kind(name) for name in header])
+    if table is None:
+        return None
+    index = {name: position for position, name in enumerate(header)}
+    values = {name: table.numbers[index[name]] for name in FEATURE_COLUMNS}
+    label = table.numbers[index[LABEL]].astype(np.bool_) if LABEL in index else None
+    return _finish(table.texts[index[SKU]], values, label)
 
 
 def _check_header(line: str, source: str) -> list[str]:
@@ -182,14 +223,15 @@ def _check_header(line: str, source: str) -> list[str]:
     return names
 
 
-def _end_of_data(body: str) -> int:
+def _end_of_data(body: AnyStr, footer: re.Pattern[AnyStr], blank: AnyStr) -> int:
     """Where the data ends: before trailing blank lines and footer lines like "(N rows)"."""
     end = len(body)
+    newline = blank[-1:]
     while True:
-        while end and body[end - 1] in " \t\n":
+        while end and body[end - 1 : end] in blank:
             end -= 1
-        start = body.rfind("\n", 0, end) + 1
-        if end == 0 or not _FOOTER.match(body, start, end):
+        start = body.rfind(newline, 0, end) + 1
+        if end == 0 or not footer.match(body, start, end):
             return end
         end = start
 

@@ -8,7 +8,7 @@ import lightgbm as lgb
 import numpy as np
 import pytest
 
-from backorder.risk import forest
+from backorder.risk import native
 from backorder.risk.forest import UnsupportedModelError, compile_forest, generate_c
 from backorder.risk.kaggle import Snapshots
 from backorder.risk.predict import COMPILED_FROM_ROWS, RiskModel
@@ -72,8 +72,8 @@ def test_without_a_compiler_scoring_falls_back_to_lightgbm(
 ) -> None:
     monkeypatch.setenv("BACKORDER_RISK_KERNEL_DIR", str(tmp_path / "kernels"))
     monkeypatch.setenv("CC", "no-such-compiler")
-    monkeypatch.setattr(forest.shutil, "which", lambda name: None)
-    monkeypatch.setattr(forest, "_loaded", {})
+    monkeypatch.setattr(native.shutil, "which", lambda name: None)
+    monkeypatch.setattr(native, "_loaded", {})
     model = RiskModel.from_parts(
         risk_model.version,
         risk_model.booster_text,
