@@ -11,6 +11,7 @@ from backorder.risk.predict import (
     SCORE_COLUMNS,
     ModelMismatchError,
     RiskModel,
+    RiskScores,
     drift,
     evaluate,
     score,
@@ -102,3 +103,26 @@ def test_scoring_in_slices_gives_the_same_probabilities(
     whole = risk_model.probability(risk_model.matrix(fresh))
     monkeypatch.setattr(predict, "SCORE_CHUNK", 64)
     np.testing.assert_array_equal(predict.probabilities(risk_model, fresh), whole)
+
+
+def test_scores_file_reads_back_as_written_with_quoting_where_needed(tmp_path: Path) -> None:
+    scores = RiskScores(
+        sku=np.asarray(["A-1", 'B,"2"', "C 3"]),
+        probability=np.asarray([0.1234567, 0.5, 0.25]),
+        reasons=np.asarray(
+            [["", "", ""], ['on hand covers 0.2 weeks, "thin"', "b", ""], ["", "", ""]],
+            dtype=object,
+        ),
+        model_version="v0002",
+        explained_rows=1,
+    )
+    out = tmp_path / "scores.csv"
+    write_scores_csv(scores, out)
+    with out.open(newline="") as stream:
+        rows = list(csv.reader(stream))
+    assert rows == [
+        list(SCORE_COLUMNS),
+        ["A-1", "0.123457", "", "", "", "v0002"],
+        ['B,"2"', "0.5", 'on hand covers 0.2 weeks, "thin"', "b", "", "v0002"],
+        ["C 3", "0.25", "", "", "", "v0002"],
+    ]
