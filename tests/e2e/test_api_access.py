@@ -314,3 +314,12 @@ def test_a_revoked_key_is_refused(api: Api) -> None:
 
     assert response.status_code == 401
     assert "revoked" in response.json()["detail"]
+
+
+def test_openapi_lists_the_roles_each_operation_admits(api: Api) -> None:
+    document = api.ok("GET", "/openapi.json")
+    for route in ROUTES:
+        operation = document["paths"][route.path][route.method.lower()]
+        expected = sorted(r.value for r in route.allowed | {Role.ADMIN})
+        assert operation["security"] == [{"HTTPBearer": expected}], (route.method, route.path)
+        assert "Roles: " + ", ".join(expected) + "." in operation["description"]

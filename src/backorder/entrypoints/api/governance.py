@@ -308,6 +308,16 @@ def _problem_response(code: str) -> dict[str, Any]:
     }
 
 
+def _describe_roles(operation: dict[str, Any]) -> None:
+    """Name the roles an operation admits (its bearer requirement's scopes) in its text."""
+    needs = operation.get("security", [])
+    roles = sorted({role for need in needs for scopes in need.values() for role in scopes})
+    if roles:
+        line = "Roles: " + ", ".join(roles) + "."
+        text = operation.get("description", "").rstrip()
+        operation["description"] = f"{text}\n\n{line}" if text else line
+
+
 def describe(spec: dict[str, Any], routes: list[Any]) -> dict[str, Any]:
     """Add problem responses and deprecations to a generated OpenAPI document (in place)."""
     notices = {
@@ -318,6 +328,7 @@ def describe(spec: dict[str, Any], routes: list[Any]) -> dict[str, Any]:
     }
     for path, operations in spec.get("paths", {}).items():
         for method, operation in operations.items():
+            _describe_roles(operation)
             responses = operation.setdefault("responses", {})
             needed = []
             if operation.get("security"):

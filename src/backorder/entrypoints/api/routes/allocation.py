@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from backorder.entrypoints.api.deps import Anyone, Context, allow
+from backorder.entrypoints.api.deps import Anyone, Context, allowed
 from backorder.entrypoints.api.idempotency import run_idempotently
 from backorder.entrypoints.api.routes.risk import Risk
 from backorder.entrypoints.api.schemas.risk import AtpRiskRead, PromisedSourceRiskRead
@@ -21,7 +21,7 @@ from backorder.service_layer.handlers import allocation
 from backorder.service_layer.handlers.risk_delay import probabilistic_promise
 
 router = APIRouter(tags=["allocation"])
-Planner = Annotated[Caller, Depends(allow(Role.PLANNER))]
+Planner = Annotated[Caller, allowed(Role.PLANNER)]
 
 
 def _run(row: dict[str, Any]) -> AllocationRunRead:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from backorder.entrypoints.api.deps import Anyone, Context, allow
+from backorder.entrypoints.api.deps import Anyone, Context, allowed
 from backorder.entrypoints.api.idempotency import run_idempotently
 from backorder.entrypoints.api.schemas.cases import (
     CaseDetailRead,
@@ -32,10 +32,10 @@ from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.handlers import case_overrides, case_views, forced
 
 router = APIRouter(tags=["cases"])
-Holder = Annotated[Caller, Depends(allow(Role.PLANNER, Role.CSR, Role.WAREHOUSE))]
-Canceller = Annotated[Caller, Depends(allow(Role.PLANNER, Role.CSR))]
-Planner = Annotated[Caller, Depends(allow(Role.PLANNER))]
-Answerer = Annotated[Caller, Depends(allow(Role.CSR, Role.INTEGRATION))]
+Holder = Annotated[Caller, allowed(Role.PLANNER, Role.CSR, Role.WAREHOUSE)]
+Canceller = Annotated[Caller, allowed(Role.PLANNER, Role.CSR)]
+Planner = Annotated[Caller, allowed(Role.PLANNER)]
+Answerer = Annotated[Caller, allowed(Role.CSR, Role.INTEGRATION)]
 
 
 def _utc(moment: datetime | None) -> datetime | None:

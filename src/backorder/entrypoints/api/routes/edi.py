@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from backorder.config import Settings
-from backorder.entrypoints.api.deps import Context, allow
+from backorder.entrypoints.api.deps import Context, allowed
 from backorder.entrypoints.api.problems import problem
 from backorder.entrypoints.api.schemas.edi import (
     EdiImportRead,
@@ -22,7 +22,7 @@ from backorder.service_layer.handlers.edi_outbound import OurIdentity, purchase_
 from backorder.service_layer.shared_transaction import SharedTransaction
 
 router = APIRouter(tags=["edi"])
-EdiPartner = Annotated[Caller, Depends(allow(Role.BUYER, Role.INTEGRATION))]
+EdiPartner = Annotated[Caller, allowed(Role.BUYER, Role.INTEGRATION)]
 X12 = "application/edi-x12"
 ACCEPTED_TYPES = (X12, "text/plain", "application/octet-stream", "application/edi")
 _RAW_BODY = {

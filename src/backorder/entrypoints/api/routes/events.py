@@ -14,7 +14,7 @@ from prometheus_client.process_collector import ProcessCollector
 from backorder.adapters.outbox.health import IntegrationCollector, integration_health
 from backorder.adapters.outbox.settings import RelaySettings
 from backorder.adapters.outbox.tail import settled
-from backorder.entrypoints.api.deps import Context, allow
+from backorder.entrypoints.api.deps import Context, allowed
 from backorder.entrypoints.api.idempotency import run_idempotently
 from backorder.entrypoints.api.schemas.events import (
     CloudEventRead,
@@ -32,8 +32,8 @@ from backorder.service_layer.access import Caller, Role
 from backorder.service_layer.handlers import webhooks
 
 router = APIRouter(tags=["events"])
-Integrator = Annotated[Caller, Depends(allow(Role.INTEGRATION))]
-Operator = Annotated[Caller, Depends(allow(Role.INTEGRATION, Role.VIEWER))]
+Integrator = Annotated[Caller, allowed(Role.INTEGRATION)]
+Operator = Annotated[Caller, allowed(Role.INTEGRATION, Role.VIEWER)]
 
 
 def relay_settings(request: Request) -> RelaySettings:

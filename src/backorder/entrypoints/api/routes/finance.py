@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from backorder.domain.model import Tier
-from backorder.entrypoints.api.deps import Context, allow
+from backorder.entrypoints.api.deps import Context, allowed
 from backorder.entrypoints.api.schemas.finance import PeriodImpactRead, RevenueShiftRead
 from backorder.service_layer.access import Caller, Role
 from backorder.service_layer.handlers import finance
 
 router = APIRouter(tags=["finance"])
-FinanceReader = Annotated[Caller, Depends(allow(Role.FINANCE, Role.VIEWER))]
+FinanceReader = Annotated[Caller, allowed(Role.FINANCE, Role.VIEWER)]
 
 
 @router.get("/finance/revenue-shift", response_model=RevenueShiftRead)

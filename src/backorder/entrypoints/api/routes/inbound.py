@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from backorder.entrypoints.api.deps import Context, allow
+from backorder.entrypoints.api.deps import Context, allowed
 from backorder.entrypoints.api.schemas.inbound import InboundBatch, InboundBatchRead
 from backorder.service_layer.access import Caller, Role
 from backorder.service_layer.handlers.inbound import apply_messages
 
 router = APIRouter(tags=["integration"])
-Integrator = Annotated[Caller, Depends(allow(Role.INTEGRATION))]
+Integrator = Annotated[Caller, allowed(Role.INTEGRATION)]
 
 
 @router.post(

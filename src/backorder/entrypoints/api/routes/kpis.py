@@ -13,7 +13,7 @@ from backorder.analytics import snapshot
 from backorder.analytics.filters import KpiFilter
 from backorder.analytics.ocel import iter_ocel
 from backorder.analytics.reading import reading
-from backorder.entrypoints.api.deps import Anyone, Context, allow
+from backorder.entrypoints.api.deps import Anyone, Context, allowed
 from backorder.entrypoints.api.schemas.kpis import (
     KpisRead,
     ProcessRead,
@@ -28,7 +28,7 @@ from backorder.service_layer.context import ServiceContext
 
 router = APIRouter(tags=["visibility"])
 # The event log holds every order and customer: people who analyse, not integrations.
-Analyst = Annotated[Caller, Depends(allow(Role.PLANNER, Role.BUYER, Role.FINANCE, Role.VIEWER))]
+Analyst = Annotated[Caller, allowed(Role.PLANNER, Role.BUYER, Role.FINANCE, Role.VIEWER)]
 
 
 def scope(

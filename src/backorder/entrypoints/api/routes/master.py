@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from backorder.entrypoints.api.deps import Anyone, Context, allow
+from backorder.entrypoints.api.deps import Anyone, Context, allowed
 from backorder.entrypoints.api.idempotency import run_idempotently
 from backorder.entrypoints.api.schemas.master import (
     CustomerCreate,
@@ -26,7 +26,7 @@ from backorder.service_layer.errors import InvalidInputError, NotFoundError
 from backorder.service_layer.handlers import master
 
 router = APIRouter(tags=["master data"])
-Editor = Annotated[Caller, Depends(allow(Role.PLANNER, Role.INTEGRATION))]
+Editor = Annotated[Caller, allowed(Role.PLANNER, Role.INTEGRATION)]
 
 
 def _saved(saved: list[master.Saved]) -> list[SavedRead]:
@@ -90,7 +90,7 @@ def create_suppliers(
     request: Request,
     body: list[SupplierCreate],
     ctx: Context,
-    who: Annotated[Caller, Depends(allow(Role.BUYER, Role.PLANNER, Role.INTEGRATION))],
+    who: Annotated[Caller, allowed(Role.BUYER, Role.PLANNER, Role.INTEGRATION)],
 ) -> JSONResponse:
     """Create or update suppliers."""
     return run_idempotently(
@@ -163,7 +163,7 @@ def get_item(sku: str, ctx: Context, _: Anyone) -> ItemRead:
     return ItemRead.model_validate(ItemCreate.from_domain(found[0]).model_dump())
 
 
-CustomerEditor = Annotated[Caller, Depends(allow(Role.PLANNER, Role.CSR, Role.INTEGRATION))]
+CustomerEditor = Annotated[Caller, allowed(Role.PLANNER, Role.CSR, Role.INTEGRATION)]
 
 
 @router.post("/customers", status_code=201, response_model=list[SavedRead])

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from backorder.adapters.repositories.orders import BackorderFilter
-from backorder.entrypoints.api.deps import Anyone, Context, Intake, allow
+from backorder.entrypoints.api.deps import Anyone, Context, Intake, allowed
 from backorder.entrypoints.api.idempotency import run_idempotently
 from backorder.entrypoints.api.schemas.orders import (
     BackorderPageRead,
@@ -28,8 +28,8 @@ from backorder.service_layer.errors import NotFoundError
 from backorder.service_layer.handlers import orders
 
 router = APIRouter(tags=["orders"])
-OrderTaker = Annotated[Caller, Depends(allow(Role.CSR, Role.INTEGRATION))]
-LineEditor = Annotated[Caller, Depends(allow(Role.CSR, Role.PLANNER, Role.INTEGRATION))]
+OrderTaker = Annotated[Caller, allowed(Role.CSR, Role.INTEGRATION)]
+LineEditor = Annotated[Caller, allowed(Role.CSR, Role.PLANNER, Role.INTEGRATION)]
 
 
 def _order(ctx: ServiceContext, order_id: str) -> OrderRead:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from backorder.entrypoints.api.deps import Context, allow
+from backorder.entrypoints.api.deps import Context, allowed
 from backorder.entrypoints.api.idempotency import run_idempotently
 from backorder.entrypoints.api.schemas.replenishment import (
     Approval,
@@ -19,11 +19,9 @@ from backorder.service_layer.access import Caller, Role
 from backorder.service_layer.handlers import expedite, suggestions
 
 router = APIRouter(tags=["replenishment"])
-Buyer = Annotated[Caller, Depends(allow(Role.BUYER))]
-Planner = Annotated[Caller, Depends(allow(Role.PLANNER))]
-SupplyReader = Annotated[
-    Caller, Depends(allow(Role.BUYER, Role.PLANNER, Role.FINANCE, Role.VIEWER))
-]
+Buyer = Annotated[Caller, allowed(Role.BUYER)]
+Planner = Annotated[Caller, allowed(Role.PLANNER)]
+SupplyReader = Annotated[Caller, allowed(Role.BUYER, Role.PLANNER, Role.FINANCE, Role.VIEWER)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
 

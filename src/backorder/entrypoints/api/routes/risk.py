@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from backorder.entrypoints.api.deps import Context, allow
+from backorder.entrypoints.api.deps import Context, allowed
 from backorder.entrypoints.api.idempotency import run_idempotently
 from backorder.entrypoints.api.problems import problem
 from backorder.entrypoints.api.schemas.risk import (
@@ -41,11 +41,11 @@ RISK_READERS = frozenset({Role.PLANNER, Role.BUYER, Role.CSR, Role.VIEWER})
 TRIAGE_READERS = frozenset({Role.CSR, Role.PLANNER, Role.VIEWER})
 DELAY_READERS = frozenset({Role.BUYER, Role.PLANNER, Role.VIEWER})
 MESSAGE_SENDERS = frozenset({Role.BUYER, Role.INTEGRATION})
-Reader = Annotated[Caller, Depends(allow(RISK_READERS))]
-Planner = Annotated[Caller, Depends(allow(Role.PLANNER))]
-TriageReader = Annotated[Caller, Depends(allow(TRIAGE_READERS))]
-DelayReader = Annotated[Caller, Depends(allow(DELAY_READERS))]
-MessageSender = Annotated[Caller, Depends(allow(MESSAGE_SENDERS))]
+Reader = Annotated[Caller, allowed(RISK_READERS)]
+Planner = Annotated[Caller, allowed(Role.PLANNER)]
+TriageReader = Annotated[Caller, allowed(TRIAGE_READERS)]
+DelayReader = Annotated[Caller, allowed(DELAY_READERS)]
+MessageSender = Annotated[Caller, allowed(MESSAGE_SENDERS)]
 EMAIL_TYPES = ("message/rfc822", "text/plain")
 _MESSAGE_BODY = {
     "requestBody": {

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from backorder.entrypoints.api.deps import Anyone, Context, allow
+from backorder.entrypoints.api.deps import Anyone, Context, allowed
 from backorder.entrypoints.api.idempotency import run_idempotently
 from backorder.entrypoints.api.schemas.supply import (
     InventoryAdjustment,
@@ -25,9 +25,9 @@ from backorder.service_layer.errors import NotFoundError
 from backorder.service_layer.handlers import purchasing, supply
 
 router = APIRouter(tags=["supply"])
-Stockkeeper = Annotated[Caller, Depends(allow(Role.WAREHOUSE, Role.INTEGRATION))]
-Buyer = Annotated[Caller, Depends(allow(Role.BUYER, Role.INTEGRATION))]
-Receiver = Annotated[Caller, Depends(allow(Role.WAREHOUSE, Role.BUYER, Role.INTEGRATION))]
+Stockkeeper = Annotated[Caller, allowed(Role.WAREHOUSE, Role.INTEGRATION)]
+Buyer = Annotated[Caller, allowed(Role.BUYER, Role.INTEGRATION)]
+Receiver = Annotated[Caller, allowed(Role.WAREHOUSE, Role.BUYER, Role.INTEGRATION)]
 
 
 @router.get("/inventory", response_model=list[StockLevelSchema])

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
 from backorder.adapters.repositories.tasks import TaskFilter, TaskRecord
-from backorder.entrypoints.api.deps import Anyone, Context, allow
+from backorder.entrypoints.api.deps import Anyone, Context, allowed
 from backorder.entrypoints.api.idempotency import run_idempotently
 from backorder.entrypoints.api.schemas.tasks import (
     CommentTask,
@@ -32,7 +32,7 @@ from backorder.service_layer.handlers import tasks
 from backorder.service_layer.handlers.tasks import WORKER_ROLES, NotPermittedError
 
 router = APIRouter(tags=["tasks"])
-Worker = Annotated[Caller, Depends(allow(WORKER_ROLES))]
+Worker = Annotated[Caller, allowed(WORKER_ROLES)]
 
 
 @router.get("/tasks", response_model=TaskPageRead)

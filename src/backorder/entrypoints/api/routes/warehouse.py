@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from backorder.entrypoints.api.deps import Context, allow
+from backorder.entrypoints.api.deps import Context, allowed
 from backorder.entrypoints.api.idempotency import run_idempotently
 from backorder.entrypoints.api.schemas.replenishment import PickConfirmation, PickRead
 from backorder.service_layer.access import Caller, Role
 from backorder.service_layer.handlers import warehouse
 
 router = APIRouter(tags=["warehouse"])
-Warehouse = Annotated[Caller, Depends(allow(Role.WAREHOUSE))]
+Warehouse = Annotated[Caller, allowed(Role.WAREHOUSE)]
 
 
 @router.get("/pick-requests", response_model=list[PickRead])
