@@ -30,6 +30,7 @@ from datetime import UTC, date, datetime
 from email.utils import format_datetime
 from typing import Any, TypeVar
 
+import fastapi.routing
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
@@ -308,6 +309,16 @@ def _problem_response(code: str) -> dict[str, Any]:
     }
 
 
+def _api_routes(routes: list[Any]) -> list[Any]:
+    """Every API route with its full path, routes of included routers too."""
+    # FastAPI 0.16x keeps included routers as lazy entries of `app.routes`; its own
+    # `iter_route_contexts` flattens them (older releases copied the routes in).
+    flatten = getattr(fastapi.routing, "iter_route_contexts", None)
+    if flatten is None:
+        return [route for route in routes if isinstance(route, APIRoute)]
+    return [c for c in flatten(routes) if isinstance(c.original_route, APIRoute)]
+
+
 def _describe_roles(operation: dict[str, Any]) -> None:
     """Name the roles an operation admits (its bearer requirement's scopes) in its text."""
     needs = operation.get("security", [])
@@ -322,8 +333,8 @@ def describe(spec: dict[str, Any], routes: list[Any]) -> dict[str, Any]:
     """Add problem responses and deprecations to a generated OpenAPI document (in place)."""
     notices = {
         (method.lower(), route.path): notice
-        for route in routes
-        if isinstance(route, APIRoute) and (notice := deprecation_of(route)) is not None
+        for route in _api_routes(routes)
+        if (notice := deprecation_of(route)) is not None
         for method in route.methods or ()
     }
     for path, operations in spec.get("paths", {}).items():
