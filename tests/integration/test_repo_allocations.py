@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from backorder.adapters.repositories.allocations import StoredDecision
+from backorder.adapters.repositories.allocations import (
+    ALLOCATION_COLUMNS,
+    DECISION_COLUMNS,
+    DecisionColumns,
+    StoredDecision,
+)
 from backorder.bootstrap import Application
 from backorder.domain.model import Allocation
 from tests.integration.helpers import NOW, TODAY, in_days, new_order, seed_master, utc
@@ -141,6 +146,38 @@ def test_decisions_are_replaced_per_line_and_found_by_rank(application: Applicat
         assert (holders, total) == ([(one, 1, "everyone else", 4)], 1)
         holders, total = uow.allocations.better_ranked_holders("run-1", "A", 3, ["EAST", "WEST"], 1)
         assert (holders, total) == ([(one, 1, "everyone else", 4)], 2)
+
+
+def test_a_batch_of_decisions_and_allocations_round_trips_as_columns(
+    application: Application,
+) -> None:
+    # Enough rows for the bulk paths (COPY on PostgreSQL), with text COPY must escape.
+    ids = list(range(10_000, 11_000))
+    decisions = [
+        _decision(i, i - 9_999, rule="tier\tthen\\line\nid", offered_sku=None if i % 2 else "B")
+        for i in ids
+    ]
+    columns = DecisionColumns({c: [getattr(d, c) for d in decisions] for c in DECISION_COLUMNS})
+    assert list(columns) == decisions
+    assert columns[3] == decisions[3]
+    rows = [_row(i, "OH/A/EAST", 1) | {"run_id": "run-1"} for i in ids[:300]]
+    with application.context.unit_of_work() as uow:
+        uow.allocations.save_decisions([_decision(ids[0], 1, run_id="old")])
+        uow.allocations.save_decisions(columns)
+        uow.allocations.add_columns({c: [r[c] for r in rows] for c in ALLOCATION_COLUMNS})
+        uow.commit()
+
+    with application.context.reader() as uow:
+        stored = [uow.allocations.decision(i) for i in (ids[0], ids[1], ids[-1])]
+        assert [d._replace(decided_at=utc(d.decided_at)) for d in stored if d] == [
+            decisions[0],
+            decisions[1],
+            decisions[-1],
+        ]
+        held = uow.allocations.of_lines(ids[:300])
+        assert [(h.allocation.line_id, h.allocation.available_date, h.run_id) for h in held] == [
+            (i, TODAY, "run-1") for i in ids[:300]
+        ]
 
 
 def test_runs_round_trip(application: Application) -> None:

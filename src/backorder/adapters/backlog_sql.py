@@ -119,6 +119,6 @@ class LineFilter:
                 self.values = self.line_ids.tolist()
                 self._sql = "line_id IN (" + ", ".join(["{?}"] * len(self.values)) + ")"
             else:
-                key_table(self.connection, "tmp_backlog_lines", (int(i) for i in self.line_ids))
+                key_table(self.connection, "tmp_backlog_lines", self.line_ids.tolist())
                 self._sql = "line_id IN (SELECT key FROM tmp_backlog_lines)"
         return f" WHERE {self._sql}"

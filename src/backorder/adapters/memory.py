@@ -13,7 +13,7 @@ import copy
 import dataclasses
 import itertools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Self
@@ -571,6 +571,12 @@ class InMemoryAllocationRepository(AllocationRepository):
             if a.sku in skus:
                 used[a.source_id] = used.get(a.source_id, 0) + a.quantity
         return used
+
+    def add_columns(self, columns: Mapping[str, list[Any]]) -> None:
+        """Store allocation rows given as one list per column."""
+        self.add_rows(
+            [dict(zip(columns, r, strict=True)) for r in zip(*columns.values(), strict=True)]
+        )
 
     def add_rows(self, rows: list[dict[str, Any]]) -> None:
         """Store allocation rows as given."""

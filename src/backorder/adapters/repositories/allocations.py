@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.sql import func
 
 from backorder.adapters import orm
 from backorder.adapters.backlog import load_backlog
-from backorder.adapters.bulk import drop_temporary, insert_rows, key_table
+from backorder.adapters.bulk import drop_temporary, insert_columns, insert_rows, key_table
 from backorder.adapters.repositories.supply import value_chunks
 from backorder.domain.allocation.builder import BuiltProblem
 from backorder.domain.model import Allocation
@@ -74,6 +74,34 @@ class StoredDecision(NamedTuple):
 
 
 DECISION_COLUMNS = StoredDecision._fields
+
+
+class DecisionColumns(Sequence[StoredDecision]):
+    """Decision records held as one list per field, in `DECISION_COLUMNS` order.
+
+    A batch run's form: the SQL repository copies the lists to the database as they are;
+    anything else reads them as records.
+    """
+
+    def __init__(self, columns: Mapping[str, list[Any]]) -> None:
+        if tuple(columns) != DECISION_COLUMNS:
+            raise ValueError(f"decision columns must be {DECISION_COLUMNS}")
+        self.columns = dict(columns)
+
+    def __len__(self) -> int:
+        return len(self.columns["line_id"])
+
+    @overload
+    def __getitem__(self, index: int) -> StoredDecision: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[StoredDecision]: ...
+    def __getitem__(self, index: int | slice) -> StoredDecision | Sequence[StoredDecision]:
+        if isinstance(index, slice):
+            return list(self)[index]
+        return StoredDecision._make(column[index] for column in self.columns.values())
+
+    def __iter__(self) -> Iterator[StoredDecision]:
+        return map(StoredDecision._make, zip(*self.columns.values(), strict=True))
 
 
 @dataclass(frozen=True)
@@ -216,6 +244,15 @@ class AllocationRepository:
         elif rows:
             self.connection.execute(insert(orm.allocations), rows)
 
+    def add_columns(self, columns: Mapping[str, list[Any]]) -> None:
+        """Store allocation rows given as one list per column of `ALLOCATION_COLUMNS`."""
+        if len(columns["line_id"]) > 200:
+            insert_columns(self.connection, orm.allocations, columns)
+            return
+        self.add_rows(
+            [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+        )
+
     def release_lines(self, line_ids: Sequence[int]) -> int:
         """Delete the allocations of the given lines; returns how many rows went."""
         if len(line_ids) > 900:
@@ -287,7 +324,11 @@ class AllocationRepository:
 
     def save_decisions(self, decisions: Sequence[StoredDecision]) -> None:
         """Replace the decision records of these lines."""
-        ids = [d.line_id for d in decisions]
+        ids = (
+            decisions.columns["line_id"]
+            if isinstance(decisions, DecisionColumns)
+            else [d.line_id for d in decisions]
+        )
         if len(ids) > 900:
             keys = key_table(self.connection, "tmp_decided_lines", ids)
             self.connection.execute(
@@ -296,7 +337,10 @@ class AllocationRepository:
                 )
             )
             drop_temporary(self.connection, keys.name)
-            insert_rows(self.connection, orm.decision_records, DECISION_COLUMNS, decisions)
+            if isinstance(decisions, DecisionColumns):
+                insert_columns(self.connection, orm.decision_records, decisions.columns)
+            else:
+                insert_rows(self.connection, orm.decision_records, DECISION_COLUMNS, decisions)
             return
         for start in range(0, len(ids), 900):
             chunk = ids[start : start + 900]

@@ -9,24 +9,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Connection,
-    DateTime,
-    String,
     bindparam,
     case,
     exists,
     func,
     insert,
-    literal,
     select,
     update,
 )
 
 from backorder.adapters import orm
-from backorder.adapters.bulk import drop_temporary, insert_rows, outcome_table, update_rows
+from backorder.adapters.bulk import (
+    drop_temporary,
+    insert_rows,
+    is_postgres,
+    outcome_table,
+    update_rows,
+)
 from backorder.adapters.repositories.finance import FinanceRepository, PromiseMove
 from backorder.domain.model import LineStatus, OrderLine
 
@@ -41,9 +44,11 @@ class ShippedPiece:
     quantity: int
 
 
-@dataclass(frozen=True)
-class OutcomeChange:
-    """A line whose promise date or backorder state changed in a bulk update."""
+class OutcomeChange(NamedTuple):
+    """A line whose promise date or backorder state changed in a bulk update.
+
+    A named tuple: a batch run makes one per changed line, up to one per open line.
+    """
 
     line_id: int
     sku: str
@@ -228,24 +233,29 @@ class LineOutcomeWrites:
             .join(lines, lines.c.line_id == table.c.line_id)
             .where(promise_moved | backorder_flipped)
         ).all()
+        # A first promise is a booking, not a shift (`record_promise_moves` skips it): most
+        # lines of a first run, not worth a move object each.
         self.finance.record_promise_moves(
-            [_move(r, r.new_promise) for r in changed if r.promise_date != r.new_promise],
+            [
+                _move(r, r.new_promise)
+                for r in changed
+                if r.promise_date != r.new_promise
+                and (r.promise_date is not None or r.was_promised)
+            ],
             now=now,
             reason=reason,
         )
-        self.connection.execute(
-            insert(orm.promise_history).from_select(
-                ["line_id", "at", "old_promise_date", "promise_date", "reason"],
-                select(
-                    table.c.line_id,
-                    literal(now, DateTime(timezone=True)),
-                    lines.c.promise_date,
-                    table.c.promise_date,
-                    literal(reason, String()),
-                )
-                .join(lines, lines.c.line_id == table.c.line_id)
-                .where(promise_moved),
-            )
+        # The moved lines are among those just read: their history goes by COPY, with no
+        # second join of the outcomes with every line.
+        insert_rows(
+            self.connection,
+            orm.promise_history,
+            _HISTORY_COLUMNS,
+            [
+                (r.line_id, now, r.promise_date, r.new_promise, reason)
+                for r in changed
+                if r.promise_date != r.new_promise
+            ],
         )
         unchanged = (
             (lines.c.status == table.c.status)
@@ -254,14 +264,14 @@ class LineOutcomeWrites:
             & lines.c.promise_date.is_not_distinct_from(table.c.promise_date)
         )
         # Rewriting unchanged rows would cost a new row version each: skip them. The IN is
-        # redundant but lets SQLite (no statistics) drive from the outcomes, not scan every line.
+        # redundant but lets SQLite (no statistics) drive from the outcomes, not scan every
+        # line; PostgreSQL would join the outcomes twice for it.
+        drive = (
+            () if is_postgres(self.connection) else (lines.c.line_id.in_(select(table.c.line_id)),)
+        )
         self.connection.execute(
             update(lines)
-            .where(
-                lines.c.line_id == table.c.line_id,
-                lines.c.line_id.in_(select(table.c.line_id)),
-                ~unchanged,
-            )
+            .where(lines.c.line_id == table.c.line_id, *drive, ~unchanged)
             .values(
                 status=table.c.status,
                 allocated_quantity=table.c.allocated,

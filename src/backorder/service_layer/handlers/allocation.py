@@ -13,16 +13,18 @@ from typing import Any
 
 import numpy as np
 
-from backorder.adapters.repositories.allocations import StoredDecision
 from backorder.adapters.repositories.orders import OutcomeChange
 from backorder.domain import events
 from backorder.domain.allocation.builder import BuiltProblem
 from backorder.domain.allocation.policy import Policy
-from backorder.domain.allocation.problem import day_to_date
-from backorder.domain.allocation.result import AllocationResult, Phase
 from backorder.domain.model import LineStatus
 from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.errors import InvalidInputError, NotFoundError
+from backorder.service_layer.handlers.allocation_records import (
+    allocation_columns,
+    dates,
+    decision_columns,
+)
 from backorder.service_layer.handlers.pinning import pinned_rows, solve
 from backorder.service_layer.unit_of_work import UnitOfWork
 
@@ -212,10 +214,10 @@ def apply_result(
     result, summary = solved.result, solved.summary
     line_ids = built.problem.demand.line_id.tolist()
     uow.allocations.release_lines(line_ids)
-    uow.allocations.add_rows(
-        pinned_rows(built, solved.pins) + _allocation_rows(built, result, run_id)
+    uow.allocations.add_columns(
+        allocation_columns(built, result, run_id, pinned_rows(built, solved.pins))
     )
-    uow.allocations.save_decisions(_decisions(built, result, run_id, uow))
+    uow.allocations.save_decisions(decision_columns(built, result, run_id, uow.clock.now()))
     quantity = built.problem.demand.quantity
     covered = result.allocated + result.substituted
     status = np.where(
@@ -223,14 +225,13 @@ def apply_result(
         LineStatus.ALLOCATED.value,
         np.where(covered > 0, LineStatus.PARTIALLY_ALLOCATED.value, LineStatus.BACKORDERED.value),
     )
-    promise_dates = {d: day_to_date(d) for d in np.unique(result.promise_day).tolist()}
     outcomes = list(
         zip(
             line_ids,
             status.tolist(),
             covered.tolist(),
             result.backordered.tolist(),
-            [promise_dates[d] for d in result.promise_day.tolist()],
+            dates(result.promise_day),
             strict=True,
         )
     )
@@ -267,122 +268,6 @@ def record_change_events(uow: UnitOfWork, change: OutcomeChange, reason: str) ->
         uow.record(
             events.LineRepromised(change.line_id, change.old_promise, change.new_promise, reason)
         )
-
-
-_PHASES = {p.value: p.name.lower() for p in Phase}
-
-
-def _allocation_rows(
-    built: BuiltProblem, result: AllocationResult, run_id: str
-) -> list[dict[str, Any]]:
-    problem = built.problem
-    demand, supply, network, catalog = (
-        problem.demand,
-        problem.supply,
-        problem.network,
-        problem.catalog,
-    )
-    sources = result.piece_source
-    line_ids = demand.line_id[result.piece_line].tolist()
-    source_ids = [built.source_ids[s] for s in sources.tolist()]
-    skus = [catalog.skus[i] for i in supply.item[sources].tolist()]
-    locations = [network.locations[i] for i in supply.location[sources].tolist()]
-    days = {d: day_to_date(d) for d in np.unique(result.piece_day).tolist()}
-    return [
-        {
-            "line_id": line_id,
-            "source_id": source_id,
-            "sku": sku,
-            "location": location,
-            "quantity": quantity,
-            "available_date": days[day],
-            "phase": _PHASES[phase],
-            "run_id": run_id,
-        }
-        for line_id, source_id, sku, location, quantity, day, phase in zip(
-            line_ids,
-            source_ids,
-            skus,
-            locations,
-            result.piece_quantity.tolist(),
-            result.piece_day.tolist(),
-            result.piece_phase.tolist(),
-            strict=True,
-        )
-    ]
-
-
-def _decisions(
-    built: BuiltProblem, result: AllocationResult, run_id: str, uow: UnitOfWork
-) -> list[StoredDecision]:
-    problem, policy = built.problem, result.policy
-    demand, catalog, network = problem.demand, problem.catalog, problem.network
-    now = uow.clock.now()
-    rules = [
-        ", then ".join(k.describe() for k in policy.sort_keys_of(s)) + ", then line id"
-        for s in policy.segments
-    ]
-    names = [s.name for s in policy.segments]
-    strategies = [s.strategy.value for s in policy.segments]
-    dates = {d: day_to_date(d) for d in np.unique(np.r_[result.promise_day, result.cover_day])}
-    columns = zip(
-        demand.line_id.tolist(),
-        demand.item.tolist(),
-        demand.home.tolist(),
-        result.item_rank.tolist(),
-        result.item_lines.tolist(),
-        result.ranking.segment.tolist(),
-        result.allocated.tolist(),
-        result.substituted.tolist(),
-        result.ring_fenced.tolist(),
-        result.short.tolist(),
-        result.late.tolist(),
-        result.promise_day.tolist(),
-        result.cover_day.tolist(),
-        result.offered_item.tolist(),
-        result.flags.tolist(),
-        strict=True,
-    )
-    return [
-        StoredDecision(
-            line_id=line_id,
-            run_id=run_id,
-            sku=catalog.skus[item],
-            home_location=network.locations[home],
-            rank=rank,
-            competing_lines=competing,
-            segment=names[segment],
-            strategy=strategies[segment],
-            rule=rules[segment],
-            allocated=allocated,
-            substituted=substituted,
-            ring_fenced=fenced,
-            short=short,
-            late=late,
-            promise_date=dates[promise],
-            cover_date=dates[cover],
-            offered_sku=catalog.skus[offered] if offered >= 0 else None,
-            flags=flags,
-            decided_at=now,
-        )
-        for (
-            line_id,
-            item,
-            home,
-            rank,
-            competing,
-            segment,
-            allocated,
-            substituted,
-            fenced,
-            short,
-            late,
-            promise,
-            cover,
-            offered,
-            flags,
-        ) in columns
-    ]
 
 
 def reallocate_items(
