@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, case, func, literal, select, union_all
@@ -51,7 +51,7 @@ from backorder.analytics.linefacts import (
     intake_promise,
     late_shipments,
 )
-from backorder.analytics.sql import least, materialized, ratio, week_of
+from backorder.analytics.sql import least, materialized, ratio
 
 __all__ = [
     "AGE_BUCKETS",
@@ -112,7 +112,7 @@ def _due_lines(
 ) -> Any:
     """Per due line (requested from `start` to the filter's end): what the KPIs count."""
     lines = orm.order_lines
-    late, on_late = late_shipments(lines)
+    late, on_late = late_shipments(lines, connection)
     promised = intake_promise(connection, lines)
     query = select(
         lines.c.line_id,
@@ -160,7 +160,9 @@ def _due_lines(
         facts.c.order_id,
         facts.c.quantity,
         (requested >= where.start).label("current"),
-        week_of(connection, requested).label("week"),
+        # The day, not its week: a few dozen groups either way, and the week is worked out
+        # per group in Python instead of per line in SQL.
+        requested.label("day"),
         on_time.label("on_time_units"),
         case((on_time >= facts.c.quantity, 1), else_=0).label("in_full"),
         case((facts.c.promised <= requested, 1), else_=0).label("first_pass"),
@@ -173,14 +175,14 @@ def _due_lines(
 def _rate_rows(
     connection: Connection, where: KpiFilter, start: date, conditions: Sequence[Any]
 ) -> list[Any]:
-    """One statement: (kind, current, week, counts...) per period flag and week for lines,
-    and per period flag for orders."""
+    """One statement: (kind, current, day, counts...) per period flag and requested day for
+    lines, and per period flag for orders."""
     due = _due_lines(connection, where, start, conditions)
     sums = ("n", "a", "b", "c", "d", "e", "f", "g", "h")
     line_rows = select(
         literal("line").label("kind"),
         due.c.current,
-        due.c.week,
+        due.c.day,
         func.count().label("n"),
         func.sum(due.c.quantity).label("a"),
         func.sum(due.c.on_time_units).label("b"),
@@ -190,7 +192,7 @@ def _rate_rows(
         func.sum(due.c.complete).label("f"),
         func.sum(due.c.kept_first).label("g"),
         func.sum(due.c.kept_latest).label("h"),
-    ).group_by(due.c.current, due.c.week)
+    ).group_by(due.c.current, due.c.day)
     # Grouped by period as well: an order with lines due in both periods counts in each,
     # for the lines it had due there.
     per_order = (
@@ -205,13 +207,19 @@ def _rate_rows(
     order_rows = select(
         literal("order"),
         per_order.c.current,
-        literal(None).label("week"),
+        literal(None).label("day"),
         func.count(),
         func.sum(case((per_order.c.late_lines == 0, 1), else_=0)),
         func.sum(case((per_order.c.short_lines == 0, 1), else_=0)),
         *(literal(0) for _ in sums[3:]),
     ).group_by(per_order.c.current)
     return list(connection.execute(union_all(line_rows, order_rows)).all())
+
+
+def monday(day: Any) -> str:
+    """The Monday of a day's ISO week as `YYYY-MM-DD` (a date on PostgreSQL, text on SQLite)."""
+    found = date.fromisoformat(str(day)[:10])
+    return (found - timedelta(days=found.weekday())).isoformat()
 
 
 def service_levels(
@@ -227,7 +235,6 @@ def service_levels(
     totals = {True: [0] * width, False: [0] * width}
     orders: dict[bool, tuple[int, int, int]] = {}
     for kind, current, day, *numbers in rows:
-        week = str(day)[:10]  # a date on PostgreSQL, text on SQLite
         values = [int(n or 0) for n in numbers]
         flag = bool(current)
         if kind == "order":
@@ -235,6 +242,7 @@ def service_levels(
             continue
         totals[flag] = [a + b for a, b in zip(totals[flag], values, strict=True)]
         if flag:
+            week = monday(day)
             weeks[week] = [a + b for a, b in zip(weeks.get(week, [0] * width), values, strict=True)]
 
     def level(flag: bool) -> ServiceLevel:

@@ -45,9 +45,17 @@ class Fact:
         return query
 
 
-def late_shipments(lines: Any = orm.order_lines) -> tuple[Any, Any]:
+def late_shipments(
+    lines: Any = orm.order_lines, connection: Connection | None = None
+) -> tuple[Any, Any]:
     """Per line shipped late: (units shipped after the requested date, last such day)."""
     shipments = orm.shipments
+    key: Any = shipments.c.line_id
+    if connection is not None and is_sqlite(connection):
+        # Grouped by the plain column, SQLite walks the whole table in `line_id` index
+        # order (a random read per row) to skip a sort; as an expression it scans the table
+        # and sorts only the few late shipments (a third of the time).
+        key = shipments.c.line_id + 0
     late = (
         select(
             shipments.c.line_id,
@@ -55,7 +63,7 @@ def late_shipments(lines: Any = orm.order_lines) -> tuple[Any, Any]:
             func.max(shipments.c.shipped_on).label("last_day"),
         )
         .where(shipments.c.shipped_on > shipments.c.requested_date)
-        .group_by(shipments.c.line_id)
+        .group_by(key)
         .subquery("late_shipments")
     )
     return late, late.c.line_id == lines.c.line_id

@@ -1,4 +1,8 @@
-"""All KPIs of a period and scope at once, read in one read-only transaction.
+"""All KPIs of a period and scope at once, over one view of the data.
+
+Their independent groups (fill rates of the period, of the period before, suppliers, and
+backlog with the rest) run at the same time on sibling connections that see exactly what
+the caller's read-only transaction sees (`analytics.together`).
 
 `kpis(ctx, where)` is what the API, the dashboard and the report call; it reads the
 business date and time from the service clock and the acknowledgement timeout from the
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -29,6 +34,7 @@ from backorder.analytics.money import MoneyTotals, PeriodMoney, money_by_period
 from backorder.analytics.process import ProcessView, process_view
 from backorder.analytics.reading import reading
 from backorder.analytics.suppliers import SupplierScore, SupplierTotals, supplier_scores
+from backorder.analytics.together import run_together
 from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.errors import InvalidInputError
 
@@ -104,26 +110,50 @@ def compute(
     ack_timeout: timedelta = timedelta(hours=24),
     short_item_count: int = 10,
     with_previous: bool = True,
+    together: bool = True,
 ) -> KpiSnapshot:
-    """Compute every KPI on one connection."""
-    current, previous, weekly, promise = service_levels(
-        connection, where, with_previous=with_previous
-    )
-    scores, supplier_totals = supplier_scores(connection, where, today, now, ack_timeout)
-    periods, money_totals = money_by_period(connection, where)
+    """Compute every KPI: its independent groups at once on sibling connections over the
+    same data (`analytics.together`), or one after the other on `connection`."""
+
+    def service(c: Connection) -> Any:
+        return service_levels(c, where)
+
+    def previous_service(c: Connection) -> Any:
+        # The period before on its own: the same definitions over its days (and orders
+        # with lines due there), a task of its own so that both periods run at once.
+        return service_levels(c, where.previous())[0]
+
+    def suppliers(c: Connection) -> Any:
+        return supplier_scores(c, where, today, now, ack_timeout)
+
+    def rest(c: Connection) -> Any:
+        return (
+            backlog(c, today, where),
+            fill_rate_risk(c, today, horizon_days, where),
+            short_items(c, short_item_count, where),
+            exceptions_by_team(c, where, now),
+            money_by_period(c, where),
+        )
+
+    # The fill rates cost the most: they run on the caller's connection.
+    tasks = [service, suppliers, rest, *([previous_service] if with_previous else [])]
+    found = run_together(connection, tasks) if together else [t(connection) for t in tasks]
+    (current, _, weekly, promise), (scores, supplier_totals), others, *before = found
+    previous = before[0] if before else None
+    buckets, risk, short, exceptions, (periods, money_totals) = others
     return KpiSnapshot(
         where=where,
         as_of=today,
         service=current,
         previous=previous,
         weekly=weekly,
-        backlog=backlog(connection, today, where),
+        backlog=buckets,
         promise=promise,
-        risk=fill_rate_risk(connection, today, horizon_days, where),
-        short_items=short_items(connection, short_item_count, where),
+        risk=risk,
+        short_items=short,
         suppliers=scores,
         supplier_totals=supplier_totals,
-        exceptions=exceptions_by_team(connection, where, now),
+        exceptions=exceptions,
         money=periods,
         money_totals=money_totals,
     )
