@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,9 @@ from backorder.bootstrap import Application, bootstrap
 from backorder.config import Settings
 from backorder.service_layer.clock import FixedClock
 from backorder.service_layer.handlers import supply
+from backorder.service_layer.handlers.inbound_kinds import KINDS, Applied
+from backorder.service_layer.handlers.inbound_messages import AnyMessage
+from backorder.service_layer.shared_transaction import SharedTransaction
 from tests.integration.helpers import count, in_days, seed_master
 from tests.integration.nats_server import nats_server
 
@@ -186,3 +190,28 @@ def test_a_change_that_overtakes_its_order_is_retried(app: Application, nats_url
     with app.context.reader() as uow:
         (line,) = uow.orders.lines_of_order("SO-1")
     assert line.line.quantity == 5
+
+
+def test_a_message_that_crashes_its_handler_does_not_hold_up_its_batch(
+    app: Application, nats_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = stream(nats_url, max_deliveries=2)
+    real = KINDS["order.created.v1"]
+
+    def crashing(tx: SharedTransaction, messages: Sequence[AnyMessage], actor: str) -> Applied:
+        if any(m.message_id == "m-bad" for m in messages):
+            raise RuntimeError("handler bug")
+        return real.apply(tx, messages, actor)
+
+    monkeypatch.setitem(KINDS, "order.created.v1", dataclasses.replace(real, apply=crashing))
+    good = [order(f"m-{n}", f"SO-{n}") for n in range(6)]
+    publish(config, *good[:3], order("m-bad", "SO-BAD"), *good[3:])
+    # Idle long enough for the crashing message's redelivery on a busy machine.
+    stats = consume(app, config, idle=3.0)
+    assert (stats.applied, stats.dead_lettered) == (6, 1)
+    assert count(app, orm.orders) == 6
+    ((subject, letter),) = dead_letters(config)
+    assert subject == "erp.dead.order.created.v1"
+    assert "handler failed" in letter["error"]
+    assert "handler bug" in letter["error"]
+    assert asyncio.run(_pending(config)) == (0, 0)

@@ -4,7 +4,11 @@ Each fetch (up to `batch_size` messages) is validated, applied in one transactio
 `apply_messages` (which stores every message id with its effect), and only then acked, so a
 consumer killed at any point loses nothing and applies nothing twice: what was committed
 but not acked comes back and is recognised as a duplicate; what was not committed comes
-back and is applied. While one batch is applied, the next is fetched.
+back and is applied. While one batch is applied, the next is fetched and validated.
+
+A batch whose transaction fails for a reason other than the database's availability (a
+handler bug triggered by one message) is split in halves, applied in order, until the
+message at fault is alone: its neighbours commit in a few transactions, not one each.
 
 Poison messages go to `<prefix>.dead.<type>` with the error, and are acked: a payload that
 does not validate at once; a message a handler refused `max_deliveries` times (counted in
@@ -18,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import nats
@@ -51,6 +54,8 @@ TRANSIENT = (OperationalError, InterfaceError, PoolTimeoutError)
 log = structlog.get_logger(__name__)
 
 Result = MessageResult | Exception
+Parsed = AnyMessage | ValidationError
+Fetched = list[tuple[Msg, Parsed]]
 
 
 @dataclass
@@ -77,6 +82,13 @@ def _short(error: ValidationError) -> str:
         where = [str(p) for p in found["loc"] if str(p) not in MESSAGE_TYPES]
         parts.append(f"{'.'.join(where) or '(message)'}: {found['msg']}")
     return "invalid payload: " + "; ".join(parts)
+
+
+def _parse(data: bytes) -> Parsed:
+    try:
+        return parse_message(data)
+    except ValidationError as error:
+        return error
 
 
 def _declared_type(data: bytes) -> str | None:
@@ -130,46 +142,49 @@ class InboundConsumer:
                         break
                     ahead = asyncio.create_task(self._fetch(subscription))
                     continue
-                idle_since = time.monotonic()
                 # Fetch the next batch while this one is applied.
                 ahead = asyncio.create_task(self._fetch(subscription))
                 await self._handle(js, messages)
                 await connection.flush()
+                # Idle from the end of the work: a slow batch's redeliveries are still due.
+                idle_since = time.monotonic()
         finally:
             await connection.close()
             self.stats.seconds = time.monotonic() - started
             log.info("inbound_consumer_stopped", **self.stats.as_dict())
         return self.stats
 
-    async def _fetch(self, subscription: JetStreamContext.PullSubscription) -> list[Msg]:
+    async def _fetch(self, subscription: JetStreamContext.PullSubscription) -> Fetched:
         try:
             found: list[Msg] = await subscription.fetch(
                 self.config.batch_size, timeout=FETCH_TIMEOUT_SECONDS
             )
-            return found
         except (nats.errors.TimeoutError, TimeoutError):  # the client raises either
             return []
         except nats.errors.Error as error:  # reconnecting, or the server went away
             log.warning("inbound_fetch_failed", error=repr(error))
             await asyncio.sleep(1.0)
             return []
+        # Validated here, ahead of its turn: the batch being applied meanwhile mostly waits
+        # on the database in its thread, so this costs the consumer (almost) no time.
+        return [(message, _parse(message.data)) for message in found]
 
-    async def _hand_back(self, messages: Sequence[Msg]) -> None:
+    async def _hand_back(self, messages: Fetched) -> None:
         """Messages fetched but not started: let another consumer have them at once."""
-        for message in messages:
+        for message, _ in messages:
             await message.nak()
 
-    async def _handle(self, js: JetStreamContext, batch: Sequence[Msg]) -> None:
+    async def _handle(self, js: JetStreamContext, batch: Fetched) -> None:
         self.stats.batches += 1
         self.stats.messages += len(batch)
         valid: list[tuple[Msg, AnyMessage]] = []
-        for message in batch:
-            try:
-                valid.append((message, parse_message(message.data)))
-            except ValidationError as error:
+        for message, parsed in batch:
+            if isinstance(parsed, ValidationError):
                 await self._dead_letter(
-                    js, message, None, _short(error), _declared_type(message.data)
+                    js, message, None, _short(parsed), _declared_type(message.data)
                 )
+            else:
+                valid.append((message, parsed))
         if not valid:
             return
         try:
@@ -185,6 +200,12 @@ class InboundConsumer:
             await self._settle(js, message, parsed, result)
 
     async def _apply(self, messages: list[AnyMessage]) -> list[Result]:
+        """Results in order; a batch that breaks a handler is bisected to isolate the culprit.
+
+        The halves run one after the other, so messages sharing a key still apply in the
+        order received; what a committed half did is recognised as a duplicate if a later
+        transient failure sends the whole batch back.
+        """
         try:
             found: list[Result] = list(
                 await asyncio.to_thread(apply_messages, self.ctx, messages, self.actor)
@@ -192,18 +213,13 @@ class InboundConsumer:
             return found
         except TRANSIENT:
             raise
-        except Exception:
-            log.exception("inbound_batch_failed", messages=len(messages))
-        # Something in the batch breaks a handler: apply one by one to find it.
-        results: list[Result] = []
-        for message in messages:
-            try:
-                results += await asyncio.to_thread(apply_messages, self.ctx, [message], self.actor)
-            except TRANSIENT:
-                raise
-            except Exception as error:  # a bug, reported on the message that triggers it
-                results.append(error)
-        return results
+        except Exception as error:
+            if len(messages) == 1:  # a bug, reported on the message that triggers it
+                log.exception("inbound_message_failed", message_id=messages[0].message_id)
+                return [error]
+            log.warning("inbound_batch_split", messages=len(messages), error=repr(error))
+        middle = len(messages) // 2
+        return await self._apply(messages[:middle]) + await self._apply(messages[middle:])
 
     async def _settle(
         self, js: JetStreamContext, message: Msg, parsed: AnyMessage, result: Result
