@@ -21,7 +21,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from backorder.domain.allocation.kernel import fill_in_order
+from backorder.domain.allocation.kernel import concatenated_ranges, fill_in_order
 from backorder.domain.allocation.passes import FILL, LOSE, WIN, Ledger, Run, supply_order
 from backorder.domain.allocation.policy import Policy
 from backorder.domain.allocation.problem import (
@@ -118,15 +118,18 @@ def _settle_ship_complete(
     complete a ship-complete line further down. Each re-run replaces the outcome of the
     lines it covers; their pieces are taken from the latest run that covered them.
     """
-    demand, catalog = problem.demand, problem.catalog
+    demand, catalog, supply = problem.demand, problem.catalog, problem.supply
     group = catalog.sub_group[demand.item]
     latest = np.zeros(run.n, dtype=np.int64)  # which ledger holds each line's pieces
-    ledgers = [(run.ledger, np.arange(run.n), np.arange(len(problem.supply)))]
+    ledgers: list[tuple[Ledger, IntArray | None, IntArray | None]] = [(run.ledger, None, None)]
+    # Lines (by item) and supply (in consumption order) of each item are contiguous: the
+    # rows of a few items are gathered from these ranges without a scan of the problem.
+    every_item = np.arange(catalog.size + 1)
+    line_start = np.searchsorted(ranking.item_sorted, every_item)
+    supply_start = np.searchsorted(supply.item[consumption_order], every_item)
+    checked: IntArray | None = None  # lines that may be partial; None: all of them
     for iteration in range(MAX_SHIP_COMPLETE_ITERATIONS + 1):
-        covered = _covered(run)
-        partial = np.flatnonzero(
-            run.ship_complete_lines() & ~run.excluded & (covered > 0) & (covered < demand.quantity)
-        )
+        partial = _partial_ship_complete(run, checked)
         if not len(partial):
             break
         release = (
@@ -135,20 +138,18 @@ def _settle_ship_complete(
             else partial
         )
         run.excluded[release] = True
-        items = np.unique(demand.item[release])
-        in_scope = problem.scope_of(items)
-        rows = np.flatnonzero(in_scope[demand.item])
-        supply_rows = np.flatnonzero(in_scope[problem.supply.item])
-        position = np.full(len(problem.supply), -1, dtype=np.int64)
-        position[supply_rows] = np.arange(len(supply_rows), dtype=np.int64)
-        sub_order = position[consumption_order]
+        in_scope = problem.scope_of(np.unique(demand.item[release]))
+        items = np.flatnonzero(in_scope)
+        rows = np.sort(ranking.by_item[_ranges(line_start, items)])
+        ordered_supply = consumption_order[_ranges(supply_start, items)]
+        supply_rows = np.sort(ordered_supply)
         sub_problem = problem.subset(in_scope, rows, supply_rows)
         part = _run_passes(
             sub_problem,
             policy,
             ranking.take(rows, sub_problem),
             run.excluded[rows],
-            sub_order[sub_order >= 0],
+            np.searchsorted(supply_rows, ordered_supply),
         )
         for name in ("kept", "fenced", "prioritised", "substituted", "offered", "excluded"):
             getattr(run, name)[rows] = getattr(part, name)
@@ -156,18 +157,44 @@ def _settle_ship_complete(
         run.flags[release] |= Flag.SHIP_COMPLETE_RELEASED
         latest[rows] = len(ledgers)
         ledgers.append((part.ledger, rows, supply_rows))
+        # Every partial line's group had a line released, so it was re-run: only lines
+        # of this re-run can still be partial.
+        checked = rows
     if len(ledgers) > 1:
         run.ledger = _merge_ledgers(ledgers, latest)
 
 
-def _merge_ledgers(ledgers: list[tuple[Ledger, IntArray, IntArray]], latest: IntArray) -> Ledger:
-    """One ledger holding, for every line, the pieces of the latest run that covered it."""
+def _partial_ship_complete(run: Run, rows: IntArray | None) -> IntArray:
+    """Ship-complete lines (among `rows`; None: all) that are served, but not fully."""
+    if rows is None:
+        rows = np.arange(run.n)
+    covered = run.kept[rows] + run.fenced[rows] + run.prioritised[rows] + run.substituted[rows]
+    partial = run.ship_complete_lines()[rows] & ~run.excluded[rows] & (covered > 0)
+    partial &= covered < run.problem.demand.quantity[rows]
+    return rows[partial]
+
+
+def _ranges(start: IntArray, items: IntArray) -> IntArray:
+    """Positions `start[i]:start[i + 1]` of each of `items`, concatenated."""
+    return concatenated_ranges(start[items], start[items + 1] - start[items])
+
+
+def _merge_ledgers(
+    ledgers: list[tuple[Ledger, IntArray | None, IntArray | None]], latest: IntArray
+) -> Ledger:
+    """One ledger holding, for every line, the pieces of the latest run that covered it.
+
+    Rows and supply rows map a re-run's positions to the problem's (None: the same).
+    """
     merged = Ledger()
     for index, (ledger, rows, supply_rows) in enumerate(ledgers):
-        line = rows[ledger.column("line")]
+        line = ledger.column("line")
+        source = ledger.column("source")
+        if rows is not None and supply_rows is not None:
+            line, source = rows[line], supply_rows[source]
         mine = latest[line] == index
         merged.line.append(line[mine])
-        merged.source.append(supply_rows[ledger.column("source")[mine]])
+        merged.source.append(source[mine])
         for name in ("quantity", "phase"):
             getattr(merged, name).append(ledger.column(name)[mine])
     return merged
@@ -218,7 +245,7 @@ def assemble(
     offered = np.where(short > 0, run.offered, -1)
     flags[offered >= 0] |= Flag.SUBSTITUTE_OFFERED
 
-    item_sorted = demand.item[ranking.by_item]
+    item_sorted = ranking.item_sorted
     starts_item = np.r_[True, item_sorted[1:] != item_sorted[:-1]] if n else np.zeros(0, bool)
     first = np.flatnonzero(starts_item)
     sizes = np.diff(np.r_[first, n])

@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from backorder.domain.allocation.fair_share import PriorityClasses
 from backorder.domain.allocation.kernel import (
     Pieces,
     cumulative_within_groups,
     fill_in_order,
     lexicographic_order,
+    per_line,
+    rows_by_unique_key,
 )
 from backorder.domain.allocation.policy import Policy, Strategy
 from backorder.domain.allocation.problem import (
@@ -32,6 +35,7 @@ from backorder.domain.allocation.problem import (
 )
 from backorder.domain.allocation.ranking import Ranking
 from backorder.domain.allocation.result import Flag, Phase
+from backorder.domain.allocation.sourcing import WindowCells, WindowStock
 
 WIN = Strategy.WIN.processing_order
 GAIN = Strategy.GAIN.processing_order
@@ -117,12 +121,9 @@ class Run:
         self.sequence, _ = network.sourcing_sequence(
             cross_region=geography.cross_region, max_transfer_days=geography.max_transfer_days
         )
-        # Per sourcing round after home: the DC each line tries (-1: none left to try).
-        self.other_dcs = [
-            self.sequence[demand.home, rank] for rank in range(self.sequence.shape[1])
-        ]
         self.supply_cell = supply.item * self.locations + supply.location
-        self.stocked = np.zeros(problem.catalog.size * self.locations, dtype=np.bool_)
+        self.row_of_priority = ranking.row_of_priority
+        self.home_by_cell = demand.home[ranking.by_cell]
         self.supply_day = np.maximum(supply.day, problem.as_of_day)
         near = problem.as_of_day + geography.home_wait_days
         horizon = problem.as_of_day + policy.horizon_days
@@ -131,6 +132,9 @@ class Run:
             consumption_order[ordered_day <= near],
             consumption_order[ordered_day <= horizon],
         )
+        self.window_cells = [
+            WindowCells(window, self.supply_cell, self.locations) for window in self.windows
+        ]
 
     # -- sourcing rounds -----------------------------------------------------------------
 
@@ -141,25 +145,23 @@ class Run:
         of that item.
         """
         remaining = need.copy()
-        targets: list[IntArray | None] = [None, *self.other_dcs]
+        # Home first, then the other DCs by their rank in each home's sourcing sequence.
+        targets: list[int | None] = [None, *range(self.sequence.shape[1])]
         items = self.problem.demand.item if draw_item is None else draw_item
-        supply_item = self.problem.supply.item
-        for window in self.windows:
-            live = window[self.supply_left[window] > 0]
+        for cells in self.window_cells:
+            stock = WindowStock(cells, self.supply_left, self.problem.catalog.size, self.locations)
             active = np.flatnonzero(remaining)
             for target in targets:
-                if not len(active) or not len(live):
+                if not len(active) or stock.total <= 0:
                     break
                 if target is not None:
                     # Lines of items with no supply left anywhere in the window are done.
-                    stocked_items = np.zeros(self.problem.catalog.size, dtype=np.bool_)
-                    stocked_items[supply_item[live]] = True
-                    active = active[stocked_items[items[active]]]
+                    active = active[stock.item_left[items[active]] > 0]
                     if not len(active):
                         break
-                self._round(remaining, active, draw_item, target, live, phase)
+                pieces = self._round(remaining, active, draw_item, target, stock, phase)
+                stock.consume(self.supply_cell[pieces.source], pieces.quantity)
                 active = active[remaining[active] > 0]
-                live = live[self.supply_left[live] > 0]
         return need - remaining
 
     def _round(
@@ -167,53 +169,64 @@ class Run:
         remaining: IntArray,
         active: IntArray,
         draw_item: IntArray | None,
-        target: IntArray | None,
-        live: IntArray,
+        target: int | None,
+        stock: WindowStock,
         phase: Phase,
-    ) -> None:
+    ) -> Pieces:
         demand = self.problem.demand
-        presorted = target is None and draw_item is None and len(active) * 8 > self.n
-        if presorted:
-            # Home round on the own item for most lines: the precomputed order needs no sort.
-            order = self.ranking.by_cell
-            candidates = order[remaining[order] > 0]
+        if target is None and draw_item is None and len(active) * 8 > self.n:
+            # Home round on the own item for most lines: the precomputed order needs no
+            # sort. Lines whose home cell holds nothing get nothing (cells are in sorted
+            # order, so this gather walks the table once).
+            order, cells = self.ranking.by_cell, self.ranking.cell_sorted
+            open_rows = (remaining[order] > 0) & (stock.cell_left[cells] > 0)
+            candidates = order[open_rows]
+            group = cells[open_rows]
+            keep = self._within_source_limit(candidates, self.home_by_cell[open_rows])
+            candidates, group = candidates[keep], group[keep]
+            if len(candidates) * 4 < len(stock.window.rows):
+                source, source_group = stock.window.rows_of(group)
+            else:
+                # Sources with nothing left are skipped by the kernel itself.
+                source, source_group = stock.window.rows, stock.window.cells
         else:
-            candidates = active
-        live_cells = self.supply_cell[live]
-        if presorted:
-            # Most lines take part: filtering by stocked cells would cost more than it saves.
-            group = self.ranking.cell_sorted[remaining[order] > 0]
-            where = demand.home[candidates]
-            keep = np.ones(len(candidates), dtype=np.bool_)
-        else:
-            where = demand.home[candidates] if target is None else target[candidates]
+            where = demand.home[active]
+            if target is not None:
+                where = self.sequence[where, target]  # -1: no DC left to try
             items = demand.item if draw_item is None else draw_item
-            group = items[candidates] * self.locations + where
-            # Only cells (item x DC) wanted by a candidate and holding supply take part.
+            group = items[active] * self.locations + where
+            # Only cells (item x DC) holding supply take part.
             keep = where >= 0
-            self.stocked[group[keep]] = True
-            wanted = self.stocked[live_cells]
-            self.stocked[group[keep]] = False
-            live, live_cells = live[wanted], live_cells[wanted]
-            self.stocked[live_cells] = True
-            keep &= self.stocked[np.maximum(group, 0)]
-            self.stocked[live_cells] = False
-        # A line may not add a ship-from DC beyond the policy's limit.
-        keep &= np.bitwise_count(
-            self.used[candidates] | np.left_shift(1, np.maximum(where, 0))
-        ) <= (self.policy.geography.max_sources_per_line)
-        candidates, group = candidates[keep], group[keep]
+            keep[keep] = stock.cell_left[group[keep]] > 0
+            keep[keep] = self._within_source_limit(active[keep], where[keep])
+            candidates, group = rows_by_unique_key(
+                group[keep], self.ranking.priority[active[keep]], self.row_of_priority
+            )
+            source, source_group = stock.window.rows_of(group)
         if not len(candidates):
-            return
-        if not presorted:
-            order = np.argsort(group * self.n + self.ranking.priority[candidates])
-            candidates, group = candidates[order], group[order]
+            return Pieces.empty()
         pieces = fill_in_order(
-            candidates, group, remaining[candidates], live, live_cells, self.supply_left
+            candidates, group, remaining[candidates], source, source_group, self.supply_left
         )
         if len(pieces):
-            np.subtract.at(remaining, pieces.line, pieces.quantity)
-            self._record(pieces, phase)
+            # Lines are distinct and each draws from the one DC of its group: plain fancy
+            # indexing does what the (much slower) unbuffered ufunc.at would.
+            lines, totals, first = per_line(pieces)
+            remaining[lines] -= totals
+            origin = self.problem.supply.location[pieces.source[first]]
+            self.used[lines] |= np.left_shift(np.int64(1), origin)
+            self.ledger.add(pieces, phase)
+        return pieces
+
+    def _within_source_limit(self, lines: IntArray, where: IntArray) -> BoolArray:
+        """Lines that may draw from DC `where` without exceeding the ship-from limit."""
+        used = self.used[lines]
+        within = np.ones(len(lines), dtype=np.bool_)
+        # A line without a ship-from DC yet may always take one (the limit is at least 1).
+        some = np.flatnonzero(used)
+        added = used[some] | np.left_shift(np.int64(1), where[some])
+        within[some] = np.bitwise_count(added) <= self.policy.geography.max_sources_per_line
+        return within
 
     def _record(self, pieces: Pieces, phase: Phase) -> None:
         origin = self.problem.supply.location[pieces.source]
@@ -227,22 +240,24 @@ class Run:
         lane = self.problem.network.lane_days[origin, home]
         return self.supply_day[source] + np.where(origin == home, 0, lane)
 
-    def release(self, rows: IntArray) -> None:
-        """Give back everything `rows` received and exclude them from the run."""
+    def release(self, rows: IntArray) -> IntArray:
+        """Give back everything `rows` received and exclude them from the run.
+
+        Returns the supply rows that got something back.
+        """
         self.excluded[rows] = True
         mask = np.zeros(self.n, dtype=np.bool_)
         mask[rows] = True
         line = self.ledger.column("line")
         mine = mask[line]
+        returned = line[:0]
         if mine.any():
-            np.add.at(
-                self.supply_left,
-                self.ledger.column("source")[mine],
-                self.ledger.column("quantity")[mine],
-            )
+            returned = self.ledger.column("source")[mine]
+            np.add.at(self.supply_left, returned, self.ledger.column("quantity")[mine])
             self.ledger = self.ledger.keep(~mine)
         for array in (self.kept, self.fenced, self.prioritised, self.substituted, self.used):
             array[rows] = 0
+        return returned
 
     # -- passes --------------------------------------------------------------------------
 
@@ -298,17 +313,28 @@ class Run:
 
     def _fair_share(self, need: IntArray) -> IntArray:
         """Entitlements: proportional shares inside classes short beyond the threshold."""
-        classes = _PriorityClasses(self, need)
+        entitled = need.copy()
+        self.flags &= ~np.int64(Flag.RATIONED)
+        scope: BoolArray | None = None  # items whose classes are (re)rationed; None: all
         while True:
-            self.flags &= ~np.int64(Flag.RATIONED)
-            entitled, stepping_aside = classes.entitlements(need)
+            classes = PriorityClasses(self, need, scope)
+            rationed, shares, stepping_aside = classes.entitlements()
+            entitled[rationed] = shares
             if not len(stepping_aside):
                 return entitled
             # A ship-complete line cannot take a partial share: it steps aside and gives
             # back what earlier passes gave it; the class is rationed again without it.
-            self.release(stepping_aside)
+            returned = self.release(stepping_aside)
             self.flags[stepping_aside] |= Flag.SHIP_COMPLETE_RELEASED
             need = self.open_quantity()
+            # Only the items of those lines and of the stock they gave back see their
+            # classes change: every other line keeps its entitlement and flags.
+            scope = np.zeros(self.problem.catalog.size, dtype=np.bool_)
+            scope[self.problem.demand.item[stepping_aside]] = True
+            scope[self.problem.supply.item[returned]] = True
+            lines = np.flatnonzero(scope[self.problem.demand.item])
+            entitled[lines] = need[lines]
+            self.flags[lines] &= ~np.int64(Flag.RATIONED)
 
     def ship_complete_lines(self) -> BoolArray:
         """Lines that must ship complete under this policy."""
@@ -348,87 +374,6 @@ class Run:
             gained = np.where(whole, remaining[lines], np.floor(got / factor + 1e-9))
             self.substituted[lines] += gained.astype(np.int64)
             remaining[lines] -= gained.astype(np.int64)
-
-
-class _PriorityClasses:
-    """Lines of one item, strategy, segment and fair-share class key values, in rank order."""
-
-    def __init__(self, run: Run, need: IntArray) -> None:
-        ranking = run.ranking
-        self.run = run
-        wanted = need[ranking.by_item] > 0
-        self.lines = ranking.by_item[wanted]
-        self.item = ranking.item_sorted[wanted]
-        class_id = ranking.class_id[wanted]
-        boundary = np.empty(len(self.lines), dtype=np.bool_)
-        boundary[:1] = True
-        boundary[1:] = class_id[1:] != class_id[:-1]
-        self.cls = np.cumsum(boundary) - 1
-        self.first = np.flatnonzero(boundary)
-
-    def entitlements(self, need: IntArray) -> tuple[IntArray, IntArray]:
-        """Fair shares per line, and ship-complete lines that would get a partial share."""
-        run, lines, first, cls = self.run, self.lines, self.first, self.cls
-        if not len(lines):
-            return need, lines
-        problem = run.problem
-        horizon = run.windows[1]
-        item_supply = np.bincount(
-            problem.supply.item[horizon],
-            weights=run.supply_left[horizon],
-            minlength=problem.catalog.size,
-        ).astype(np.int64)
-        qty = need[lines]
-        within_item = cumulative_within_groups(self.item, qty)
-        class_demand = np.add.reduceat(qty, first)
-        demand_before = (within_item - qty)[first]
-        available = np.clip(item_supply[self.item[first]] - demand_before, 0, class_demand)
-        threshold = run.policy.fair_share.shortage_threshold
-        rationed = (class_demand > 0) & (available < class_demand * (1.0 - threshold))
-        if not rationed.any():
-            return need, lines[:0]
-
-        rows = np.flatnonzero(rationed[cls])
-        r_cls = cls[rows]
-        share = qty[rows] * available[r_cls]
-        entitled = share // class_demand[r_cls]
-        remainder = share % class_demand[r_cls]
-        leftover = available - np.bincount(r_cls, weights=entitled, minlength=len(first)).astype(
-            np.int64
-        )
-        entitled += _largest_remainder_bonus(r_cls, remainder, leftover)
-
-        short_of_share = entitled < qty[rows]
-        rationed_lines = lines[rows]
-        # A ship-complete line offered a partial share steps aside; one offered nothing
-        # simply waits (it may still be completed from stock rationing left unreachable).
-        partial_share = short_of_share & (entitled > 0)
-        stepping_aside = rationed_lines[partial_share & run.ship_complete_lines()[rationed_lines]]
-        result = need.copy()
-        result[rationed_lines] = entitled
-        run.flags[rationed_lines[short_of_share]] |= Flag.RATIONED
-        return result, stepping_aside
-
-
-def _largest_remainder_bonus(cls: IntArray, remainder: IntArray, leftover: IntArray) -> IntArray:
-    """One extra unit for the `leftover[c]` largest remainders of each class c.
-
-    Rows are in rank order inside each class, so ordering by (class, largest remainder)
-    with the row position as last key gives remainder ties to the better-ranked line.
-    """
-    n = len(cls)
-    span = int(remainder.max()) + 1 if n else 1
-    classes = int(cls.max()) + 1 if n else 1
-    if classes * span < (1 << 62) // max(n, 1):
-        order = np.argsort((cls * span + (span - 1 - remainder)) * n + np.arange(n))
-    else:
-        order = np.lexsort((np.arange(n), -remainder, cls))
-    sorted_cls = cls[order]
-    starts = np.flatnonzero(np.r_[True, sorted_cls[1:] != sorted_cls[:-1]])
-    position = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
-    bonus = np.zeros(n, dtype=np.int64)
-    bonus[order] = position < leftover[sorted_cls]
-    return bonus
 
 
 def _positions(ids: IntArray, wanted: IntArray) -> IntArray:

@@ -12,7 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from backorder.domain.allocation.kernel import lexicographic_order
+from backorder.domain.allocation.kernel import (
+    lexicographic_order,
+    rows_by_unique_key,
+    stable_argsort,
+)
 from backorder.domain.allocation.policy import Policy, SegmentFilter, SortKey, SortKeyName
 from backorder.domain.allocation.problem import (
     NO_DAY,
@@ -42,6 +46,7 @@ class Ranking:
     cell_sorted: IntArray  # item x home cell of each row of `by_cell`
     row_class: IntArray  # fair-share priority class of each row
     class_id: IntArray  # fair-share priority class of each row of `by_item`, ascending
+    row_of_priority: IntArray  # row holding each priority value (see `row_of_priority`)
 
     def take(self, rows: IntArray, problem: AllocationProblem) -> Ranking:
         """The ranking of `rows`, for `problem`: the sub-problem holding exactly those rows."""
@@ -68,14 +73,15 @@ def _ranking(
     ring_fence: IntArray,
     row_class: IntArray,
     by_item: IntArray | None = None,
+    row_of: IntArray | None = None,
 ) -> Ranking:
     """A ranking with its precomputed orders: by (item, priority) and (cell, priority)."""
     demand = problem.demand
-    span = int(priority.max()) + 1 if len(priority) else 1
+    row_of = row_of_priority(priority) if row_of is None else row_of
     if by_item is None:
-        by_item = np.argsort(demand.item * span + priority)
+        by_item, _ = rows_by_unique_key(demand.item, priority, row_of)
     cell = demand.item * problem.network.size + demand.home
-    by_cell = np.argsort(cell * span + priority)
+    by_cell, cell_sorted = rows_by_unique_key(cell, priority, row_of)
     return Ranking(
         segment=segment,
         strategy_order=strategy_order,
@@ -85,10 +91,22 @@ def _ranking(
         by_item=by_item,
         by_cell=by_cell,
         item_sorted=demand.item[by_item],
-        cell_sorted=cell[by_cell],
+        cell_sorted=cell_sorted,
         row_class=row_class,
         class_id=row_class[by_item],
+        row_of_priority=row_of,
     )
+
+
+def row_of_priority(priority: IntArray) -> IntArray:
+    """Row holding each priority value.
+
+    Priorities of a sub-problem keep their global values, so the table spans the largest
+    one; unused entries are undefined.
+    """
+    row_of = np.empty(int(priority.max()) + 1 if len(priority) else 1, dtype=np.int64)
+    row_of[priority] = np.arange(len(priority), dtype=np.int64)
+    return row_of
 
 
 def check_fair_share_classes(policy: Policy) -> None:
@@ -180,17 +198,16 @@ def _contract_lines(problem: AllocationProblem) -> BoolArray:
         return np.zeros(len(demand), dtype=np.bool_)
     items = problem.catalog.size
     pairs = np.unique(commitments.customer * items + commitments.item)
-    pair_customer, pair_item = pairs // items, pairs % items
-    customers = int(max(demand.customer.max(initial=0), pair_customer.max())) + 1
-    # Customers hold few commitments: look each line up among its customer's pairs by
-    # direct indexing instead of a binary search over all pairs.
-    start = np.searchsorted(pair_customer, np.arange(customers + 1))
-    first, count = start[demand.customer], np.diff(start)[demand.customer]
+    key = demand.customer * items + demand.item
+    # Lines sorted by (customer, item): each committed pair covers one run of them, found
+    # by two binary searches per pair; a running count marks the runs.
+    rows = stable_argsort(key, int(max(key.max(initial=0), pairs[-1])) + 1)
+    ordered = key[rows]
+    marks = np.zeros(len(demand) + 1, dtype=np.int64)
+    np.add.at(marks, np.searchsorted(ordered, pairs, side="left"), 1)
+    np.subtract.at(marks, np.searchsorted(ordered, pairs, side="right"), 1)
     contract = np.zeros(len(demand), dtype=np.bool_)
-    for k in range(int(count.max(initial=0))):
-        has = count > k
-        slot = np.where(has, first + k, 0)
-        contract |= has & (pair_item[slot] == demand.item)
+    contract[rows] = np.cumsum(marks[:-1]) > 0
     return contract
 
 
@@ -212,10 +229,11 @@ def rank_lines(problem: AllocationProblem, policy: Policy) -> Ranking:
     class_width = len(policy.fair_share.class_keys) if policy.fair_share.enabled else 0
     # A fair-share class: one item, strategy and segment, tied on the class keys. In
     # (item, priority) order its lines are consecutive, so boundaries are value changes.
-    span = max(n, 1)
-    by_item = np.argsort(demand.item * span + priority)
+    by_item, item_sorted = rows_by_unique_key(demand.item, priority, order)
     change = np.zeros(n, dtype=np.bool_)
-    for key in [demand.item, strategy_order, segment, *columns[:class_width]]:
+    change[1:] = item_sorted[1:] != item_sorted[:-1]
+    # The strategy follows from the segment: comparing segments covers both.
+    for key in [segment, *columns[:class_width]]:
         ordered = key[by_item]
         change[1:] |= ordered[1:] != ordered[:-1]
     row_class = np.empty(n, dtype=np.int64)
@@ -229,6 +247,7 @@ def rank_lines(problem: AllocationProblem, policy: Policy) -> Ranking:
         ring_fence=_ring_fenced_units(problem, policy, contract, priority),
         row_class=row_class,
         by_item=by_item,
+        row_of=order,
     )
 
 
@@ -238,7 +257,7 @@ def sort_key_columns(
     """Per sort-key position, each line's value under its own segment's key at that position."""
     n = len(problem.demand)
     width = max(len(policy.sort_keys_of(s)) for s in policy.segments)
-    present = np.unique(segment).tolist()
+    present = np.flatnonzero(np.bincount(segment, minlength=len(policy.segments))).tolist()
     columns: list[FloatArray | IntArray] = []
     for position in range(width):
         keys = {
