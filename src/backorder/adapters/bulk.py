@@ -53,10 +53,10 @@ def _copy_texts(values: Sequence[Any]) -> list[str] | None:
     return list(values)
 
 
-def _copy_block(copy: Copy, columns: Sequence[Sequence[Any]], size: int) -> None:
-    """Send `size` rows given as columns in one write; odd types go through `write_row`."""
+def _copy_block(copy: Copy, columns: Sequence[Sequence[Any]]) -> None:
+    """Send rows given as columns in one write; odd types go through `write_row`."""
     texts = [_copy_texts(column) for column in columns]
-    if any(t is None for t in texts) or any(len(c) != size for c in columns):
+    if any(t is None for t in texts):
         for row in zip(*columns, strict=True):
             copy.write_row(row)
         return
@@ -81,7 +81,7 @@ def insert_rows(
             while batch := list(itertools.islice(iterator, COPY_BATCH)):
                 if set(map(len, batch)) != {len(columns)}:
                     raise ValueError(f"rows for {table.name} must have {len(columns)} values")
-                _copy_block(copy, list(zip(*batch, strict=True)), len(batch))
+                _copy_block(copy, list(zip(*batch, strict=True)))
                 count += len(batch)
         return count
     placeholders = ", ".join("?" for _ in columns)
@@ -107,7 +107,7 @@ def insert_columns(
     with cursor.copy(_copy_statement(table, names)) as copy:
         for start in range(0, size, COPY_BATCH):
             stop = min(start + COPY_BATCH, size)
-            _copy_block(copy, [v[start:stop] for v in values], stop - start)
+            _copy_block(copy, [v[start:stop] for v in values])
     return size
 
 

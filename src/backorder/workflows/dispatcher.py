@@ -95,11 +95,11 @@ def dispatch_once(ctx: ServiceContext, watch: HoleWatch | None = None) -> Dispat
             opened = open_cases(
                 uow, [(line, sku, customers.get(line, "")) for line, sku in to_open.items()]
             )
-            # Every open case of these lines is started, not only the new ones: a pass
+            # Every open case of these lines (the new ones included) is started: a pass
             # repeated after a crash between this commit and the start finds its cases
             # open already, and would otherwise leave them without a workflow. Starting a
             # case whose workflow exists does nothing (the case id is the workflow id).
-            starting = sorted(set(opened) | set(uow.cases.open_case_ids_for_lines(list(to_open))))
+            starting = sorted(uow.cases.open_case_ids_for_lines(list(to_open)))
             uow.commit()
         lifecycle.start_cases(starting)
     with ctx.reader() as uow:
