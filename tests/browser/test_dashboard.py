@@ -51,14 +51,17 @@ def test_charts_render_on_the_overview(viewer: Tab, artifacts: Path) -> None:
 def test_a_filter_narrows_the_backorder_table(viewer: Tab, artifacts: Path) -> None:
     page = viewer.open("/backorders")
     caption = page.locator("#backorder-table caption")
-    before = _count(caption.inner_text())
+    shown = caption.inner_text()
+    before = _count(shown)
     assert before > 1
     sku = page.locator("#backorder-table tbody tr").first.locator("td").nth(3).inner_text()
     page.get_by_label("Item", exact=True).fill(sku)
     page.get_by_role("button", name="Apply").click()
+    # The caption as it was before the click: read after it, the table may already be
+    # swapped, and the wait would then wait for a change that has happened.
     page.wait_for_function(
         "before => document.querySelector('#backorder-table caption').innerText !== before",
-        arg=caption.inner_text(),
+        arg=shown,
     )
     after = _count(caption.inner_text())
     assert 0 < after < before
