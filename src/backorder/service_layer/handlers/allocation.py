@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ from backorder.service_layer.handlers.allocation_records import (
     dates,
     decision_columns,
 )
+from backorder.service_layer.handlers.inline import has_database
 from backorder.service_layer.handlers.pinning import pinned_rows, solve
 from backorder.service_layer.unit_of_work import UnitOfWork
 
@@ -108,6 +110,9 @@ def load_problem(uow: UnitOfWork, policy: Policy, scope: Sequence[str]) -> Built
 
 
 PARTITION_ITEMS = 20_000
+# Partitions stored at once where the database takes concurrent writers: their items are
+# disjoint (substitution groups are kept whole), so they never wait on each other's locks.
+PARALLEL_PARTITIONS = 2
 _SUMMED = (
     "lines",
     "ordered_units",
@@ -167,17 +172,32 @@ def run_allocation(
         uow.allocations.start_run(
             run_id, solver, policy_name, ",".join(skus or []), actor, uow.clock.now()
         )
+        # Beside other writers (PostgreSQL), partitions overlap: one is solved in Python
+        # while the database stores another. SQLite has a single writer: one at a time.
+        workers = PARALLEL_PARTITIONS if has_database(uow) and not uow.writes_alone else 1
         uow.commit()
     parts = partitions(scope, links, PARTITION_ITEMS)
-    summaries = []
-    for done, part in enumerate(parts, start=1):
+
+    def allocate_part(part: Sequence[str]) -> dict[str, Any] | None:
         with ctx.unit_of_work() as uow:
             built = load_problem(uow, policy, part)
-            if len(built.problem.demand):
-                summaries.append(apply_result(uow, built, policy, solver, run_id))
+            found = (
+                apply_result(uow, built, policy, solver, run_id)
+                if len(built.problem.demand)
+                else None
+            )
             uow.commit()
-        if progress is not None:
-            progress(done, len(parts))
+        return found
+
+    found: list[dict[str, Any] | None] = []
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="allocation-run") as pool:
+        # map yields in partition order and re-raises the first failure; partitions
+        # already committed stay (each is whole and consistent on its own).
+        for done, summary in enumerate(pool.map(allocate_part, parts), start=1):
+            found.append(summary)
+            if progress is not None:
+                progress(done, len(parts))
+    summaries = [summary for summary in found if summary is not None]
     summary = _merge(summaries, solver, policy_name)
     with ctx.unit_of_work() as uow:
         uow.allocations.finish_run(run_id, summary, uow.clock.now())

@@ -1,0 +1,63 @@
+"""An allocation run split into partitions (stored side by side on PostgreSQL) decides
+exactly what a run in one piece decides."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from backorder.adapters import orm
+from backorder.bootstrap import Application
+from backorder.domain.model import Customer, Item, Location, Tier
+from backorder.service_layer.handlers import allocation, master, supply
+from backorder.service_layer.handlers.orders import place_order
+from tests.integration.helpers import new_order, oversold
+
+SKUS = [f"P-{n:02d}" for n in range(12)]
+
+
+def _held(application: Application) -> dict[int, tuple[str, int, str]]:
+    """Line id -> (status, backordered quantity, promise date) as stored."""
+    lines = orm.order_lines
+    with application.engine.connect() as connection:
+        rows = connection.execute(
+            select(
+                lines.c.line_id, lines.c.status, lines.c.backordered_quantity, lines.c.promise_date
+            )
+        ).all()
+    return {
+        row.line_id: (row.status, row.backordered_quantity, str(row.promise_date)) for row in rows
+    }
+
+
+def test_a_run_in_many_partitions_decides_what_one_partition_decides(
+    application: Application, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = application.context
+    master.save_locations(ctx, [Location("EAST", "east")], "t")
+    master.save_items(ctx, [Item(sku) for sku in SKUS], "t")
+    master.save_customers(
+        ctx,
+        [
+            Customer("GOLD", region="east", home_location="EAST", tier=Tier.STRATEGIC),
+            Customer("BRONZE", region="east", home_location="EAST", tier=Tier.STANDARD),
+        ],
+        "t",
+    )
+    supply.set_stock(
+        ctx, [supply.StockLevel(sku, "EAST", 3 + n % 4) for n, sku in enumerate(SKUS)], "t"
+    )
+    for n, sku in enumerate(SKUS):
+        place_order(ctx, new_order(f"SO-B{n}", "BRONZE", (sku, 4)), "t")
+        place_order(ctx, new_order(f"SO-G{n}", "GOLD", (sku, 2 + n % 3)), "t")
+
+    whole = allocation.run_allocation(ctx, skus=None, solver="priority", actor="planner")
+    in_one_piece = _held(application)
+    monkeypatch.setattr(allocation, "PARTITION_ITEMS", 2)
+    split = allocation.run_allocation(ctx, skus=None, solver="priority", actor="planner")
+
+    assert split.summary["partitions"] == len(SKUS) // 2
+    assert _held(application) == in_one_piece
+    for key in ("lines", "allocated_units", "backordered_units", "backordered_lines"):
+        assert split.summary[key] == whole.summary[key]
+    assert oversold(application) == {}
