@@ -56,8 +56,10 @@ class TrainingSettings:
     threads: int = 0
     broad_rounds: int = 60
     broad_leaves: int = 31
-    broad_min_child_samples: int = 200
-    broad_lambda_l2: float = 10.0
+    # Strong L2 with smaller leaves (L2 100, 50 rows) rather than L2 10 and 200 rows: the
+    # broad stage ranks the bulk better (CV ROC AUC +0.003 over six fold seeds; see `train.py`).
+    broad_min_child_samples: int = 50
+    broad_lambda_l2: float = 100.0
     broad_negative_bagging: float = 0.3
     # Candidate shares of negative rows per detail tree, chosen by cross-validated PR AUC.
     negative_bagging: tuple[float, ...] = (1.0,)
