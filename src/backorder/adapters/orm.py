@@ -243,8 +243,17 @@ purchase_order_lines = Table(
 Index("ix_purchase_order_lines_sku", purchase_order_lines.c.sku)
 # On SQLite only, migration 0002 adds partial indexes of the open order lines and open
 # purchase-order lines by item, which this metadata leaves out (PostgreSQL keeps status
-# and quantities out of indexes); autogenerate is told to ignore them.
-SQLITE_ONLY_INDEXES = frozenset({"ix_order_lines_open_sku", "ix_purchase_order_lines_open_sku"})
+# and quantities out of indexes), and migration 0003 partial indexes of late shipments and
+# of PO acknowledgements for the KPIs (PostgreSQL hash-joins instead); autogenerate is
+# told to ignore them.
+SQLITE_ONLY_INDEXES = frozenset(
+    {
+        "ix_order_lines_open_sku",
+        "ix_purchase_order_lines_open_sku",
+        "ix_shipments_late",
+        "ix_audit_log_confirmed",
+    }
+)
 
 allocations = Table(
     "allocations",

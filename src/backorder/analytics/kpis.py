@@ -112,64 +112,45 @@ def _due_lines(
 ) -> Any:
     """Per due line (requested from `start` to the filter's end): what the KPIs count."""
     lines = orm.order_lines
-    late, on_late = late_shipments(lines, connection)
+    late, on_late = late_shipments(lines)
     promised = intake_promise(connection, lines)
-    query = select(
-        lines.c.line_id,
-        lines.c.order_id,
-        lines.c.quantity,
-        lines.c.requested_date,
-        lines.c.promise_date,
-        lines.c.status,
-        lines.c.shipped_quantity,
-        late.c.units.label("late_units"),
-        late.c.last_day.label("late_day"),
-        promised.value.label("promised"),
-    ).select_from(lines.outerjoin(late, on_late))
-    facts = materialized(
-        promised.join_into(query).where(
-            lines.c.requested_date >= start,
-            lines.c.requested_date <= where.end,
-            lines.c.status != "cancelled",
-            *conditions,
-        ),
-        "due_facts",
-        connection,
-    )
-    requested = facts.c.requested_date
+    requested = lines.c.requested_date
+    late_day = late.c.last_day
     on_time = least(
-        connection,
-        facts.c.shipped_quantity - func.coalesce(facts.c.late_units, 0),
-        facts.c.quantity,
+        connection, lines.c.shipped_quantity - func.coalesce(late.c.units, 0), lines.c.quantity
     )
-    shipped = facts.c.status == "shipped"
+    shipped = lines.c.status == "shipped"
 
     def kept(promise: Any) -> Any:
         # Shipped complete, nothing after the requested date (every commitment is at least
         # that), or the last late shipment by the promise. Since that shipment was after
         # the requested date, "by the later of promise and request" is "by the promise";
         # no promise (NULL) is a miss. Only late lines reach the look-up.
-        return case(
-            (~shipped, 0),
-            (facts.c.late_day.is_(None), 1),
-            (facts.c.late_day <= promise, 1),
-            else_=0,
-        )
+        return case((~shipped, 0), (late_day.is_(None), 1), (late_day <= promise, 1), else_=0)
 
-    return select(
-        facts.c.order_id,
-        facts.c.quantity,
-        (requested >= where.start).label("current"),
-        # The day, not its week: a few dozen groups either way, and the week is worked out
-        # per group in Python instead of per line in SQL.
+    query = select(
+        lines.c.order_id,
+        lines.c.quantity,
         requested.label("day"),
         on_time.label("on_time_units"),
-        case((on_time >= facts.c.quantity, 1), else_=0).label("in_full"),
-        case((facts.c.promised <= requested, 1), else_=0).label("first_pass"),
+        case((on_time >= lines.c.quantity, 1), else_=0).label("in_full"),
+        case((promised.value <= requested, 1), else_=0).label("first_pass"),
         case((shipped, 1), else_=0).label("complete"),
-        kept(first_promise(facts)).label("kept_first"),
-        kept(facts.c.promise_date).label("kept_latest"),
-    ).cte("due_lines")
+        kept(first_promise(lines)).label("kept_first"),
+        kept(lines.c.promise_date).label("kept_latest"),
+    ).select_from(lines.outerjoin(late, on_late))
+    # One CTE, computed once (it is read twice): each correlated look-up runs once per line,
+    # and the lines are written to a temporary table once, not once more as raw facts.
+    return materialized(
+        promised.join_into(query).where(
+            requested >= start,
+            requested <= where.end,
+            lines.c.status != "cancelled",
+            *conditions,
+        ),
+        "due_lines",
+        connection,
+    )
 
 
 def _rate_rows(
@@ -179,9 +160,12 @@ def _rate_rows(
     lines, and per period flag for orders."""
     due = _due_lines(connection, where, start, conditions)
     sums = ("n", "a", "b", "c", "d", "e", "f", "g", "h")
+    # Grouped by the day, not its week: a few dozen groups either way, and the week is
+    # worked out per group in Python instead of per line in SQL. The day alone is the key
+    # (a smaller sort); the period flag follows from it.
     line_rows = select(
         literal("line").label("kind"),
-        due.c.current,
+        (due.c.day >= where.start).label("current"),
         due.c.day,
         func.count().label("n"),
         func.sum(due.c.quantity).label("a"),
@@ -192,16 +176,17 @@ def _rate_rows(
         func.sum(due.c.complete).label("f"),
         func.sum(due.c.kept_first).label("g"),
         func.sum(due.c.kept_latest).label("h"),
-    ).group_by(due.c.current, due.c.day)
+    ).group_by(due.c.day)
     # Grouped by period as well: an order with lines due in both periods counts in each,
     # for the lines it had due there.
+    current = (due.c.day >= where.start).label("current")
     per_order = (
         select(
-            due.c.current,
+            current,
             func.sum(1 - due.c.in_full).label("late_lines"),
             func.sum(1 - due.c.first_pass).label("short_lines"),
         )
-        .group_by(due.c.order_id, due.c.current)
+        .group_by(due.c.order_id, current)
         .subquery()
     )
     order_rows = select(
