@@ -3,6 +3,8 @@ exactly what a run in one piece decides."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import select
 
@@ -60,4 +62,33 @@ def test_a_run_in_many_partitions_decides_what_one_partition_decides(
     assert _held(application) == in_one_piece
     for key in ("lines", "allocated_units", "backordered_units", "backordered_lines"):
         assert split.summary[key] == whole.summary[key]
+    assert oversold(application) == {}
+
+
+def test_a_failing_partition_stops_the_run(
+    application: Application, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = application.context
+    master.save_locations(ctx, [Location("EAST", "east")], "t")
+    master.save_items(ctx, [Item(sku) for sku in SKUS], "t")
+    master.save_customers(ctx, [Customer("C", region="east", home_location="EAST")], "t")
+    supply.set_stock(ctx, [supply.StockLevel(sku, "EAST", 2) for sku in SKUS], "t")
+    for n, sku in enumerate(SKUS):
+        place_order(ctx, new_order(f"SO-{n}", "C", (sku, 3)), "t")
+    monkeypatch.setattr(allocation, "PARTITION_ITEMS", 1)
+    real_apply = allocation.apply_result
+    calls: list[int] = []
+
+    def apply_or_fail(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real_apply(*args, **kwargs)
+
+    monkeypatch.setattr(allocation, "apply_result", apply_or_fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        allocation.run_allocation(ctx, skus=None, solver="priority", actor="planner")
+    # At most the partition already running beside the failed one finishes; the rest of
+    # the twelve never start.
+    assert len(calls) <= 2 + allocation.PARALLEL_PARTITIONS
     assert oversold(application) == {}

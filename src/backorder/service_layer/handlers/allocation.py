@@ -191,8 +191,9 @@ def run_allocation(
 
     found: list[dict[str, Any] | None] = []
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="allocation-run") as pool:
-        # map yields in partition order and re-raises the first failure; partitions
-        # already committed stay (each is whole and consistent on its own).
+        # map yields in partition order and re-raises the first failure, cancelling the
+        # partitions not yet started (a failure stops the run as it would one at a time);
+        # those committed stay (each is whole and consistent on its own).
         for done, summary in enumerate(pool.map(allocate_part, parts), start=1):
             found.append(summary)
             if progress is not None:
