@@ -139,7 +139,10 @@ def demo(
     if not workflows:
         console.print(
             "Without --workflows no simulated team works the task queues and no case runs: "
-            "tasks raised inline (late suppliers) stay open and breach their SLA."
+            "tasks raised inline (late suppliers) stay open and breach their SLA. "
+            "`backorder serve` on this database first starts a workflow for every open "
+            "case (a few minutes of work); BACKORDER_WORKFLOWS=false serves the API and "
+            "the dashboard alone."
         )
     html = write_html(report, home / "demo-report.html")
     console.print(f"\nReport written to {html}")
