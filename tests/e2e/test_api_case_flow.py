@@ -168,3 +168,32 @@ def test_problems_name_the_field(case_api: OrchestrationApi) -> None:  # noqa: F
     bad_units = {"reason": "r", "sources": [{"source_id": "OH/B/EAST", "quantity": 0}]}
     assert _fields(api.call("POST", f"/v1/cases/{case}/force-allocate", json=bad_units),
                    422) == ["sources[0].quantity"]  # fmt: skip
+
+
+def test_metrics_show_open_cases_by_state_and_overdue_tasks_by_team(
+    case_api: OrchestrationApi,  # noqa: F811
+    workflows: Workflows,  # noqa: F811
+    clock: FixedClock,
+) -> None:
+    api = case_api
+    api.seed()
+    api.ok("POST", "/v1/purchase-orders", Role.BUYER, json={
+        "po_number": "PO-1", "supplier": "ACME",
+        "lines": [{"sku": "A", "location": "EAST", "quantity": 20, "expected_date": "2026-12-20"}],
+    })  # fmt: skip
+    api.order("SO-1", "A", 5)
+    workflows.dispatch()
+    [case] = api.ok("GET", "/v1/cases", Role.VIEWER)["items"]
+
+    text = api.call("GET", "/metrics", None).text
+    assert f'backorder_cases_open{{state="{case["state"]}"}} 1.0' in text
+    assert 'backorder_cases_open{state="closed"}' not in text
+    assert 'backorder_tasks_open{team="customer_service"} 1.0' in text
+    assert 'backorder_tasks_overdue{team="customer_service"} 0.0' in text
+    assert "backorder_case_checks_overdue 0.0" in text
+
+    # A day later nobody has worked the task, and the case has not looked at itself.
+    clock.set(utc(2026, 11, 28, 14, 0))
+    text = api.call("GET", "/metrics", None).text
+    assert 'backorder_tasks_overdue{team="customer_service"} 1.0' in text
+    assert "backorder_case_checks_overdue 1.0" in text

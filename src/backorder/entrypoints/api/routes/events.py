@@ -11,6 +11,7 @@ from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
+from backorder.adapters.orchestration_metrics import OrchestrationCollector
 from backorder.adapters.outbox.health import IntegrationCollector, integration_health
 from backorder.adapters.outbox.settings import RelaySettings
 from backorder.adapters.outbox.tail import settled
@@ -143,12 +144,14 @@ def health(request: Request, settings: Settings, _: Operator) -> IntegrationHeal
 
 
 def metrics_registry(app: FastAPI, settings: RelaySettings) -> CollectorRegistry:
-    """A registry of this app's metrics: process, platform, GC and integration."""
+    """A registry of this app's metrics: process, platform, GC, integration, orchestration."""
     registry = CollectorRegistry()
     ProcessCollector(registry=registry)
     PlatformCollector(registry=registry)
     GCCollector(registry=registry)
-    registry.register(IntegrationCollector(app.state.application.engine, settings))
+    engine = app.state.application.engine
+    registry.register(IntegrationCollector(engine, settings))
+    registry.register(OrchestrationCollector(engine, app.state.context.clock.now))
     return registry
 
 
