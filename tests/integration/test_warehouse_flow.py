@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from backorder.adapters import orm
 from backorder.bootstrap import Application
 from backorder.domain.cases import CaseState
 from backorder.domain.warehouse import pick_priority
+from backorder.service_layer.clock import FixedClock
 from backorder.service_layer.errors import ConflictError, InvalidInputError
 from backorder.service_layer.handlers import fulfilment, warehouse
 from backorder.service_layer.handlers.allocation import run_allocation
@@ -100,3 +103,35 @@ def test_a_short_pick_lowers_stock_reopens_the_case_and_opens_a_task(
         ("open", 10),
         ("short", 10),
     ]
+
+
+def test_a_pick_not_confirmed_in_time_opens_a_warehouse_task(
+    application: Application, clock: FixedClock
+) -> None:
+    ctx = context(application)
+    seed(ctx, east_stock=10)
+    line_id = order(ctx, "SO-1", 10, requested=1)
+    case_id = open_case(ctx, line_id)
+    assert evaluate(ctx, case_id).state is CaseState.ALLOCATED  # and releases the pick
+    released_at = clock.now()
+
+    waiting = evaluate(ctx, case_id)
+
+    assert waiting.state is CaseState.RELEASED_TO_WAREHOUSE
+    assert waiting.next_check == released_at + timedelta(hours=8)  # pick_confirmation_hours
+    assert tasks(application, "pick_overdue") == []
+
+    clock.set(released_at + timedelta(hours=8, minutes=1))
+    evaluate(ctx, case_id)
+    evaluate(ctx, case_id)  # looked at again: still one task
+
+    [pick] = warehouse.list_picks(ctx)
+    [task] = tasks(application, "pick_overdue")
+    assert (task["team"], task["case_id"], task["cause"]) == (
+        "warehouse",
+        case_id,
+        f"pick:{pick.pick_id}",
+    )
+    assert "is not confirmed" in task["detail"]
+    warehouse.confirm_pick(ctx, pick.pick_id, 10, "wh.supervisor.east")
+    assert evaluate(ctx, case_id).state is CaseState.CLOSED

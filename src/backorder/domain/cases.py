@@ -80,6 +80,9 @@ class LineFacts:
     substitute_offered: str | None = None
     replenishment_pending: bool = False  # a purchase suggestion awaits approval
     released_to_warehouse: bool = False
+    # The pick request the warehouse has not confirmed yet, and when it was released.
+    open_pick: int | None = None
+    pick_released_at: datetime | None = None
     notified_promise: date | None = None  # the promise the customer was last told
     home_location: str | None = None  # the DC the line ships from by preference
     free_elsewhere: int = 0  # most units free on hand at one other DC with a lane home
@@ -293,6 +296,22 @@ def evaluate(
                     "substitution_unanswered",
                     "normal",
                     f"no answer to the offer of {facts.substitute_offered}",
+                )
+            )
+        else:
+            checks.append(deadline)
+
+    if state is CaseState.RELEASED_TO_WAREHOUSE and facts.pick_released_at is not None:
+        deadline = facts.pick_released_at + timeouts.pick_confirmation
+        if now >= deadline:
+            actions.append(
+                _task(
+                    "warehouse",
+                    "pick_overdue",
+                    "normal",
+                    f"pick {facts.open_pick} of {facts.open_quantity} units of {facts.sku}, "
+                    f"released {facts.pick_released_at:%Y-%m-%d %H:%M}, is not confirmed",
+                    cause=f"pick:{facts.open_pick}",
                 )
             )
         else:

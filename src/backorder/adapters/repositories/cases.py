@@ -161,6 +161,13 @@ _FACT_LINE_HOMES = (
     .where(_in(_lines.c.line_id))
 )
 _links, _suggestions = orm.purchase_suggestion_cases, orm.purchase_suggestions
+_picks = orm.pick_requests
+# The newest unconfirmed pick request of each released case.
+_FACT_OPEN_PICKS = (
+    select(_picks.c.case_id, _picks.c.pick_id, _picks.c.created_at)
+    .where(_in(_picks.c.case_id), _picks.c.status == "open")
+    .order_by(_picks.c.case_id, _picks.c.pick_id)
+)
 _FACT_PENDING = (
     select(_links.c.case_id)
     .join(_suggestions, _suggestions.c.suggestion_id == _links.c.suggestion_id)
@@ -462,6 +469,15 @@ class CaseRepository:
         pending: set[str] = set()
         for chunk in _chunks(sorted({case.case_id for case in cases})):
             pending.update(r[0] for r in self.connection.execute(_FACT_PENDING, {"values": chunk}))
+        picks: dict[str, tuple[int, datetime]] = {}
+        released = sorted(case.case_id for case in cases if case.released_to_warehouse)
+        for chunk in _chunks(released):
+            for pick in self.connection.execute(_FACT_OPEN_PICKS, {"values": chunk}):
+                at = pick.created_at
+                picks[pick.case_id] = (
+                    int(pick.pick_id),
+                    at if at.tzinfo else at.replace(tzinfo=UTC),
+                )
         homes: dict[int, str | None] = {
             line_id: str(row.home_location) for line_id, row in decided.items()
         }
@@ -506,6 +522,8 @@ class CaseRepository:
                 on_hold=case.on_hold,
                 substitute_offered=decision.offered_sku if decision is not None else None,
                 released_to_warehouse=case.released_to_warehouse,
+                open_pick=picks[case.case_id][0] if case.case_id in picks else None,
+                pick_released_at=picks[case.case_id][1] if case.case_id in picks else None,
                 notified_promise=case.notified_promise,
                 replenishment_pending=case.case_id in pending,
                 home_location=homes.get(case.line_id),
