@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from backorder.adapters import orm
 from backorder.adapters.edi import parse_inbound
@@ -171,6 +172,18 @@ def test_an_invoice_is_matched_to_receipts(app: Application) -> None:
     (mismatch,) = invoice.problems
     assert (mismatch.severity, mismatch.code) == ("mismatch", "invoice.over_invoiced")
     assert "20 invoiced so far but 10 received" in mismatch.reason
+    # Finance gets a task to settle it with the supplier before paying.
+    with app.engine.connect() as connection:
+        tasks = connection.execute(
+            select(orm.tasks).where(orm.tasks.c.task_type == "invoice_mismatch")
+        ).all()
+    [task] = tasks
+    assert (task.team, task.case_id, task.status) == ("finance", None, "open")
+    number = invoice.details["invoice_number"]
+    assert task.cause.startswith("invoice:")
+    assert task.cause.endswith(f":{number}")
+    assert f"Invoice {number} from" in task.subject
+    assert "20 invoiced so far but 10 received" in task.detail
     # The same invoice number in a new interchange is refused.
     again = sample("initech_810_5010.edi").replace("000000315", "000000316")
     (refused,) = import_edi(app.context, again, ACTOR).sets

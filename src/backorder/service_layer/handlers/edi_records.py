@@ -9,7 +9,8 @@ its PO line (by IT101, else by buyer part number) and the quantity invoiced so f
 line — this invoice included — is compared with what was received: `matched` (equal),
 `partially_invoiced` (less: more invoices may follow), `over_invoiced` (more than received),
 `price_mismatch` (unit price differs from the PO's unit cost by more than half a percent),
-`no_po_line`. Anything but the first two makes the invoice a `mismatch`, reported.
+`no_po_line`. Anything but the first two makes the invoice a `mismatch`: reported, and an
+`invoice_mismatch` task for finance (once per invoice).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from backorder.adapters.edi import InventoryAdvice, Invoice
 from backorder.adapters.repositories.edi import advice_row
 from backorder.service_layer.errors import ConflictError
+from backorder.service_layer.handlers.cases import open_task
 from backorder.service_layer.handlers.edi_common import (
     MISMATCH,
     WARNING,
@@ -27,6 +29,7 @@ from backorder.service_layer.handlers.edi_common import (
     element_holding,
     match_line,
 )
+from backorder.service_layer.handlers.inline import with_tasks
 from backorder.service_layer.shared_transaction import SharedTransaction
 
 PRICE_TOLERANCE = 0.005
@@ -162,11 +165,14 @@ def apply_810(tx: SharedTransaction, doc: Invoice, where: Locator) -> DocumentRe
         rows.append(row)
         result.applied += 1
     status = "mismatch" if result.problems else "matched"
+    supplier = _supplier_of(tx, doc)
+    if result.problems:
+        _open_mismatch_task(tx, doc, sender, supplier, [p.reason for p in result.problems])
     tx.edi.add_invoice(
         {
             "sender_id": sender,
             "invoice_number": doc.invoice_number,
-            "supplier": _supplier_of(tx, doc),
+            "supplier": supplier,
             "po_number": doc.po_number,
             "invoice_date": doc.invoice_date,
             "currency": doc.currency,
@@ -197,3 +203,23 @@ def _verdict(invoiced: float, received: int, price: float, cost: float) -> tuple
     if invoiced < received:
         return "partially_invoiced", f"{invoiced:g} of {received} received invoiced so far"
     return "matched", ""
+
+
+def _open_mismatch_task(
+    tx: SharedTransaction, doc: Invoice, sender: str, supplier: str | None, reasons: list[str]
+) -> None:
+    """A finance task to settle the invoice with the supplier before it is paid."""
+    with tx.context.unit_of_work() as uow:
+        open_task(
+            with_tasks(uow),
+            tx.context,
+            cause=f"invoice:{sender}:{doc.invoice_number}",
+            case_id=None,
+            task_type="invoice_mismatch",
+            subject=(
+                f"Invoice {doc.invoice_number} from {supplier or sender} does not match "
+                f"{doc.po_number or 'a purchase order'}"
+            )[:200],
+            detail="; ".join(reasons),
+        )
+        uow.commit()
