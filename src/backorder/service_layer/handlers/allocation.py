@@ -6,6 +6,7 @@ and allocations, so two requests for the same item never both see the same free 
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -178,22 +179,30 @@ def run_allocation(
         uow.commit()
     parts = partitions(scope, links, PARTITION_ITEMS)
 
+    # Set by the first partition that fails: the partitions not started by then are
+    # skipped, as they would be one at a time. Those committed stay (each is whole).
+    failed = threading.Event()
+
     def allocate_part(part: Sequence[str]) -> dict[str, Any] | None:
-        with ctx.unit_of_work() as uow:
-            built = load_problem(uow, policy, part)
-            found = (
-                apply_result(uow, built, policy, solver, run_id)
-                if len(built.problem.demand)
-                else None
-            )
-            uow.commit()
+        if failed.is_set():
+            return None
+        try:
+            with ctx.unit_of_work() as uow:
+                built = load_problem(uow, policy, part)
+                found = (
+                    apply_result(uow, built, policy, solver, run_id)
+                    if len(built.problem.demand)
+                    else None
+                )
+                uow.commit()
+        except BaseException:
+            failed.set()
+            raise
         return found
 
     found: list[dict[str, Any] | None] = []
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="allocation-run") as pool:
-        # map yields in partition order and re-raises the first failure, cancelling the
-        # partitions not yet started (a failure stops the run as it would one at a time);
-        # those committed stay (each is whole and consistent on its own).
+        # map yields in partition order and re-raises the first failure when it gets there.
         for done, summary in enumerate(pool.map(allocate_part, parts), start=1):
             found.append(summary)
             if progress is not None:
