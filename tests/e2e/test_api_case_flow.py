@@ -22,17 +22,22 @@ def _fields(response: Any, status: int) -> list[str]:
     return [e["field"] for e in response.json().get("errors", [])]
 
 
+def _supply_from_a_late_po(api: OrchestrationApi) -> None:
+    """Master data, and item A supplied only by PO-1, due weeks after any request."""
+    api.seed()
+    api.ok("POST", "/v1/purchase-orders", Role.BUYER, json={
+        "po_number": "PO-1", "supplier": "ACME",
+        "lines": [{"sku": "A", "location": "EAST", "quantity": 20, "expected_date": "2026-12-20"}],
+    })  # fmt: skip
+
+
 def test_a_case_from_detection_to_cancellation(
     case_api: OrchestrationApi,  # noqa: F811
     workflows: Workflows,  # noqa: F811
     clock: FixedClock,
 ) -> None:
     api = case_api
-    api.seed()
-    api.ok("POST", "/v1/purchase-orders", Role.BUYER, json={
-        "po_number": "PO-1", "supplier": "ACME",
-        "lines": [{"sku": "A", "location": "EAST", "quantity": 20, "expected_date": "2026-12-20"}],
-    })  # fmt: skip
+    _supply_from_a_late_po(api)
     line = api.order("SO-1", "A", 5)["lines"][0]["line_id"]  # promised late, from PO-1
     case = f"case-{line}"
 
@@ -176,11 +181,7 @@ def test_metrics_show_open_cases_by_state_and_overdue_tasks_by_team(
     clock: FixedClock,
 ) -> None:
     api = case_api
-    api.seed()
-    api.ok("POST", "/v1/purchase-orders", Role.BUYER, json={
-        "po_number": "PO-1", "supplier": "ACME",
-        "lines": [{"sku": "A", "location": "EAST", "quantity": 20, "expected_date": "2026-12-20"}],
-    })  # fmt: skip
+    _supply_from_a_late_po(api)
     api.order("SO-1", "A", 5)
     workflows.dispatch()
     [case] = api.ok("GET", "/v1/cases", Role.VIEWER)["items"]

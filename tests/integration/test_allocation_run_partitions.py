@@ -11,11 +11,32 @@ from sqlalchemy import select
 from backorder.adapters import orm
 from backorder.bootstrap import Application
 from backorder.domain.model import Customer, Item, Location, Tier
+from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.handlers import allocation, master, supply
 from backorder.service_layer.handlers.orders import place_order
 from tests.integration.helpers import new_order, oversold
 
 SKUS = [f"P-{n:02d}" for n in range(12)]
+
+
+def _short_items(ctx: ServiceContext) -> None:
+    """Twelve items, each short: a strategic and a standard customer order every one."""
+    master.save_locations(ctx, [Location("EAST", "east")], "t")
+    master.save_items(ctx, [Item(sku) for sku in SKUS], "t")
+    master.save_customers(
+        ctx,
+        [
+            Customer("GOLD", region="east", home_location="EAST", tier=Tier.STRATEGIC),
+            Customer("BRONZE", region="east", home_location="EAST", tier=Tier.STANDARD),
+        ],
+        "t",
+    )
+    supply.set_stock(
+        ctx, [supply.StockLevel(sku, "EAST", 3 + n % 4) for n, sku in enumerate(SKUS)], "t"
+    )
+    for n, sku in enumerate(SKUS):
+        place_order(ctx, new_order(f"SO-B{n}", "BRONZE", (sku, 4)), "t")
+        place_order(ctx, new_order(f"SO-G{n}", "GOLD", (sku, 2 + n % 3)), "t")
 
 
 def _held(application: Application) -> dict[int, tuple[str, int, str]]:
@@ -36,22 +57,7 @@ def test_a_run_in_many_partitions_decides_what_one_partition_decides(
     application: Application, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ctx = application.context
-    master.save_locations(ctx, [Location("EAST", "east")], "t")
-    master.save_items(ctx, [Item(sku) for sku in SKUS], "t")
-    master.save_customers(
-        ctx,
-        [
-            Customer("GOLD", region="east", home_location="EAST", tier=Tier.STRATEGIC),
-            Customer("BRONZE", region="east", home_location="EAST", tier=Tier.STANDARD),
-        ],
-        "t",
-    )
-    supply.set_stock(
-        ctx, [supply.StockLevel(sku, "EAST", 3 + n % 4) for n, sku in enumerate(SKUS)], "t"
-    )
-    for n, sku in enumerate(SKUS):
-        place_order(ctx, new_order(f"SO-B{n}", "BRONZE", (sku, 4)), "t")
-        place_order(ctx, new_order(f"SO-G{n}", "GOLD", (sku, 2 + n % 3)), "t")
+    _short_items(ctx)
 
     whole = allocation.run_allocation(ctx, skus=None, solver="priority", actor="planner")
     in_one_piece = _held(application)
@@ -69,12 +75,7 @@ def test_a_failing_partition_stops_the_run(
     application: Application, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ctx = application.context
-    master.save_locations(ctx, [Location("EAST", "east")], "t")
-    master.save_items(ctx, [Item(sku) for sku in SKUS], "t")
-    master.save_customers(ctx, [Customer("C", region="east", home_location="EAST")], "t")
-    supply.set_stock(ctx, [supply.StockLevel(sku, "EAST", 2) for sku in SKUS], "t")
-    for n, sku in enumerate(SKUS):
-        place_order(ctx, new_order(f"SO-{n}", "C", (sku, 3)), "t")
+    _short_items(ctx)
     monkeypatch.setattr(allocation, "PARTITION_ITEMS", 1)
     real_apply = allocation.apply_result
     calls: list[int] = []

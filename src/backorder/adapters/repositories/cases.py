@@ -469,15 +469,12 @@ class CaseRepository:
         pending: set[str] = set()
         for chunk in _chunks(sorted({case.case_id for case in cases})):
             pending.update(r[0] for r in self.connection.execute(_FACT_PENDING, {"values": chunk}))
-        picks: dict[str, tuple[int, datetime]] = {}
+        picks: dict[str, tuple[int | None, datetime | None]] = {}
         released = sorted(case.case_id for case in cases if case.released_to_warehouse)
         for chunk in _chunks(released):
             for pick in self.connection.execute(_FACT_OPEN_PICKS, {"values": chunk}):
-                at = pick.created_at
-                picks[pick.case_id] = (
-                    int(pick.pick_id),
-                    at if at.tzinfo else at.replace(tzinfo=UTC),
-                )
+                # In pick id order: the newest open pick of a case is the one kept.
+                picks[pick.case_id] = (int(pick.pick_id), aware(pick.created_at))
         homes: dict[int, str | None] = {
             line_id: str(row.home_location) for line_id, row in decided.items()
         }
@@ -509,6 +506,7 @@ class CaseRepository:
                     (max(stock.get(o, 0) - safety, 0) for o in origins[case.line_id]), default=0
                 )
             cancelled = line.status == "cancelled"
+            open_pick, pick_released_at = picks.get(case.case_id, (None, None))
             found[case.case_id] = LineFacts(
                 line_id=case.line_id,
                 sku=line.sku,
@@ -522,8 +520,8 @@ class CaseRepository:
                 on_hold=case.on_hold,
                 substitute_offered=decision.offered_sku if decision is not None else None,
                 released_to_warehouse=case.released_to_warehouse,
-                open_pick=picks[case.case_id][0] if case.case_id in picks else None,
-                pick_released_at=picks[case.case_id][1] if case.case_id in picks else None,
+                open_pick=open_pick,
+                pick_released_at=pick_released_at,
                 notified_promise=case.notified_promise,
                 replenishment_pending=case.case_id in pending,
                 home_location=homes.get(case.line_id),

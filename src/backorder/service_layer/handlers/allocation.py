@@ -189,7 +189,7 @@ def run_allocation(
         try:
             with ctx.unit_of_work() as uow:
                 built = load_problem(uow, policy, part)
-                found = (
+                summary = (
                     apply_result(uow, built, policy, solver, run_id)
                     if len(built.problem.demand)
                     else None
@@ -198,7 +198,7 @@ def run_allocation(
         except BaseException:
             failed.set()
             raise
-        return found
+        return summary
 
     found: list[dict[str, Any] | None] = []
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="allocation-run") as pool:
