@@ -22,6 +22,7 @@ from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.group_commit import GroupCommitter, one_by_one_on_failure
 from backorder.service_layer.handlers import cases as case_handlers
 from backorder.service_layer.handlers.cases import CaseLook, CaseStep
+from backorder.workflows import sqlite_notifications
 
 CASE_QUEUE = "backorder-cases"
 OPENING_REASON = "case opened"
@@ -146,6 +147,7 @@ def _start(application: Application, *, run_workers: bool) -> None:
     system_url = system_database_url(application)
     if system_url.startswith("sqlite"):
         _runtime.system_engine = _sqlite_system_engine(system_url)
+        sqlite_notifications.install()
         config["system_database_engine"] = _runtime.system_engine
     DBOS(config=config)
     DBOS.launch()
