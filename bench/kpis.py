@@ -168,6 +168,7 @@ def load(url: str, lines: int, seed: int = 7) -> dict[str, int]:
         bo_qty = np.where(backordered, np.maximum(quantity // 2, 1), 0)
         since = requested + rng.integers(0, 40, lines)
         ship_day = requested - np.where(late, rng.integers(1, 6, lines), 0)
+        intake_promise = requested + np.where(first_pass, 0, -3)
         put(
             orm.order_lines,
             (
@@ -180,6 +181,7 @@ def load(url: str, lines: int, seed: int = 7) -> dict[str, int]:
                 "shipped_quantity",
                 "requested_date",
                 "promise_date",
+                "intake_promise_date",
                 "unit_price",
                 "unit_cost",
                 "order_type",
@@ -201,6 +203,7 @@ def load(url: str, lines: int, seed: int = 7) -> dict[str, int]:
                     int(quantity[n]) if shipped[n] else 0,
                     _day(requested[n]),
                     _day(ship_day[n] if shipped[n] else requested[n] - 2),
+                    _day(intake_promise[n]),  # as in its intake entry of the history
                     float(price[n]),
                     1.0,
                     "standard",
@@ -247,7 +250,7 @@ def load(url: str, lines: int, seed: int = 7) -> dict[str, int]:
             k = 0
             for n in range(lines):
                 at = _at(order_age[line_order[n]])
-                promise = requested[n] + (0 if first_pass[n] else -3)
+                promise = intake_promise[n]
                 k += 1
                 yield (k, n + 1, at, None, _day(promise), INTAKE_REASON)
                 if changed[n]:

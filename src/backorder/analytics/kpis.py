@@ -113,7 +113,7 @@ def _due_lines(
     """Per due line (requested from `start` to the filter's end): what the KPIs count."""
     lines = orm.order_lines
     late, on_late = late_shipments(lines)
-    promised = intake_promise(connection, lines)
+    promised = intake_promise(lines)
     requested = lines.c.requested_date
     late_day = late.c.last_day
     on_time = least(

@@ -8,11 +8,10 @@ What a line needs from other tables is kept small:
   shipments table is never grouped in full. On SQLite a partial index holds just the
   late shipments, in line order, with the columns read (`ix_shipments_late`, migration
   0003): the grouping reads that index alone, not the table.
-- **the intake promise**: order intake writes exactly one promise-history entry per line
-  (a line is placed once), reason `allocated at order intake`. PostgreSQL joins it
-  (a hash join; grouping a million entries would cost several times more). SQLite, which
-  has no hash joins, looks up the line's first entry through the `line_id` index: intake
-  writes it first.
+- **the intake promise**: order intake stores it on the line itself
+  (`order_lines.intake_promise_date`, migration 0004), besides the promise-history entry
+  with reason `allocated at order intake`. Reading the column instead of looking the entry
+  up cut the fill-rate statement by about a fifth on SQLite's demo database.
 - **the first promise ever given**: needed only for lines shipped late, so it is a
   correlated lookup inside a CASE branch that only those reach (both databases evaluate
   CASE lazily).
@@ -23,10 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import func, select
 
 from backorder.adapters import orm
-from backorder.analytics.sql import is_sqlite
 
 # The reason the order-intake handler writes on the promise a line gets when it is placed
 # (`service_layer.handlers.orders.accept_orders`).
@@ -65,21 +63,9 @@ def late_shipments(lines: Any = orm.order_lines) -> tuple[Any, Any]:
     return late, late.c.line_id == lines.c.line_id
 
 
-def intake_promise(connection: Connection, lines: Any = orm.order_lines) -> Fact:
+def intake_promise(lines: Any = orm.order_lines) -> Fact:
     """The promise date the line got at order intake (NULL: none, e.g. no supply then)."""
-    history = orm.promise_history
-    at_intake = history.c.reason == INTAKE_REASON
-    if is_sqlite(connection):
-        promise = (
-            select(case((at_intake, history.c.promise_date)))
-            .where(history.c.line_id == lines.c.line_id)
-            .order_by(history.c.id)
-            .limit(1)
-            .scalar_subquery()
-        )
-        return Fact(promise)
-    entry = select(history.c.line_id, history.c.promise_date).where(at_intake).subquery("intake")
-    return Fact(entry.c.promise_date, ((entry, entry.c.line_id == lines.c.line_id),))
+    return Fact(lines.c.intake_promise_date)
 
 
 def first_promise(lines: Any = orm.order_lines) -> Any:

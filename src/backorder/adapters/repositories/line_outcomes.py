@@ -81,6 +81,8 @@ _OUTCOME_COLUMNS = (
     "backordered_since",
     "updated_at",
 )
+# A line just placed also keeps its first promise as its intake promise.
+_NEW_OUTCOME_COLUMNS = (*_OUTCOME_COLUMNS[:4], "intake_promise_date", *_OUTCOME_COLUMNS[4:])
 _HISTORY_COLUMNS = ("line_id", "at", "old_promise_date", "promise_date", "reason")
 _SHIPPED_COLUMNS = (
     "shipped_quantity",
@@ -323,7 +325,7 @@ class LineOutcomeWrites:
             if (status, allocated, backordered, promise) == (LineStatus.OPEN.value, 0, 0, None):
                 continue
             since = today if backordered > 0 else None
-            updates.append((status, allocated, backordered, promise, since, now, line_id))
+            updates.append((status, allocated, backordered, promise, promise, since, now, line_id))
             if promise is None and backordered <= 0:
                 continue  # neither promised nor backordered: nothing to tell
             if promise is not None:
@@ -353,7 +355,7 @@ class LineOutcomeWrites:
                 )
             )
         # A batch of orders has tens of thousands of lines: bulk writes, no per-row processing.
-        update_rows(self.connection, orm.order_lines, _OUTCOME_COLUMNS, ("line_id",), updates)
+        update_rows(self.connection, orm.order_lines, _NEW_OUTCOME_COLUMNS, ("line_id",), updates)
         if history:
             insert_rows(self.connection, orm.promise_history, _HISTORY_COLUMNS, history)
             self.finance.record_promise_moves(moves, now=now, reason=reason)
