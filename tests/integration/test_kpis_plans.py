@@ -53,4 +53,7 @@ def test_kpi_statements_use_the_partial_indexes(sqlite_world: Application) -> No
     assert "USING INDEX ix_shipments_late" in used  # late shipments, fill rates
     assert "USING INDEX ix_audit_log_confirmed" in used  # first 855 of each PO line
     assert "USING INDEX ix_order_lines_open_sku" in used  # fill-rate risk, open lines only
+    # Supplier scorecards: lines of the POs created in the period, lines expected in it.
+    assert "USING INDEX ix_purchase_order_lines_po_number" in used
+    assert "USING INDEX ix_purchase_order_lines_expected_date" in used
     assert "SCAN shipments" not in used.replace("SCAN shipments USING INDEX", "")

@@ -245,6 +245,8 @@ purchase_order_lines = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 Index("ix_purchase_order_lines_sku", purchase_order_lines.c.sku)
+Index("ix_purchase_order_lines_po_number", purchase_order_lines.c.po_number)
+Index("ix_purchase_order_lines_expected_date", purchase_order_lines.c.expected_date)
 # On SQLite only, migration 0002 adds partial indexes of the open order lines and open
 # purchase-order lines by item, which this metadata leaves out (PostgreSQL keeps status
 # and quantities out of indexes), and migration 0003 partial indexes of late shipments and

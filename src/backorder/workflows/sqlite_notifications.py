@@ -5,8 +5,8 @@ by polling: every `notification_listener_polling_interval_sec` it runs one SELEC
 waiting workflow. Every open backorder case waits for news, so a server with 500 open
 cases ran 5,000 queries a second while idle and kept a core half busy (measured: 44-80 %
 of a core, two thirds of the samples in that loop). This listener asks once per poll
-which of the waiting workflows have a message (or an event, or stream rows), in chunks
-that stay under SQLite's bound-parameter limit, and wakes exactly those.
+which of the waiting workflows have a message (or an event, or stream rows) and wakes
+exactly those.
 
 It replaces `SQLiteSystemDatabase._notification_listener` (a private DBOS hook) before
 DBOS launches. `install` checks that the DBOS version still has the parts it relies on
@@ -16,8 +16,9 @@ but never stop workflows from waking.
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,13 +26,7 @@ import structlog
 
 log = structlog.get_logger(__name__)
 
-CHUNK = 500  # workflow ids per IN list (SQLite allows 999 bound parameters by default)
 _WAITER_MAPS = ("notifications_map", "workflow_events_map", "streams_map")
-
-
-def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
 
 
 def _present(
@@ -43,14 +38,14 @@ def _present(
     *conditions: sa.ColumnElement[bool],
 ) -> set[tuple[str, Any]]:
     """(workflow id, key) pairs with at least one row in `table` for the given workflows."""
-    found: set[tuple[str, Any]] = set()
     ids, keys = table.c[id_column], table.c[key_column]
-    for chunk in _chunks(workflow_ids):
-        rows = connection.execute(
-            sa.select(ids, keys).where(ids.in_(chunk), *conditions).distinct()
-        )
-        found.update((row[0], row[1]) for row in rows)
-    return found
+    # The ids go in as one JSON array: the statement's text is the same whatever their
+    # number, so it is compiled and prepared once, not per poll with a bound parameter
+    # per id (half the poll's time with 500 cases waiting).
+    waiting = sa.func.json_each(sa.bindparam("waiting")).table_valued("value")
+    query = sa.select(ids, keys).where(ids.in_(sa.select(waiting.c.value)), *conditions)
+    rows = connection.execute(query.distinct(), {"waiting": json.dumps(list(workflow_ids))})
+    return {(row[0], row[1]) for row in rows}
 
 
 def _wake(waiters: Iterable[tuple[str, tuple[Any, ...], Any]], found: set[tuple[str, Any]]) -> None:

@@ -10,8 +10,11 @@ from fastapi import FastAPI
 
 from backorder.bootstrap import bootstrap
 from backorder.entrypoints.api.app import create_app
+from backorder.entrypoints.api.warmup import start_warm_up
 from backorder.logging import configure_logging
 from backorder.workflows.background import BackgroundServices
+
+WARM_UP_GRACE_SECONDS = 10.0  # a shutdown waits this long for the KPI warm-up to finish
 
 
 def create_default_app() -> FastAPI:
@@ -29,9 +32,11 @@ def create_default_app() -> FastAPI:
         if background is not None:
             # DBOS launches (and registers its queue) outside the server's event loop.
             await asyncio.to_thread(background.start)
+        warm_up = start_warm_up(application)
         try:
             yield
         finally:
+            await asyncio.to_thread(warm_up.join, WARM_UP_GRACE_SECONDS)
             await asyncio.to_thread(app.state.intake.close)
             if background is not None:
                 await asyncio.to_thread(background.stop)
