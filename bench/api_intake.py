@@ -7,6 +7,9 @@ real uvicorn server in a subprocess, and runs client processes that each keep
 fast as the server answers, for N seconds. Prints one JSON object per backend: lines per
 second and p50/p95/p99 latency in ms, against the targets (>= 500 lines/s, p99 < 50 ms).
 
+`--lines-per-order reference` sends orders sized as the reference distributor's are
+(`backorder.scenario.reference`, mean about 4.2 lines), in a fixed sequence.
+
 `--profile DIR` runs the server under cProfile (every thread, merged) and writes the top
 functions by cumulative and by own time to DIR/<backend>.txt.
 """
@@ -58,9 +61,10 @@ TARGET_P99_MS = 50.0
 STOCK_PER_ITEM = 10_000_000  # never runs out: every line is allocated from stock
 
 
-# What one client process did: latencies (ms) of accepted orders, and failures by status
-# code (0: transport error). Plain types, so results cross the process boundary as they are.
-ClientResult = tuple[list[float], dict[int, int]]
+# What one client process did: latencies (ms) of accepted orders, the lines they held, and
+# failures by status code (0: transport error). Plain types, so results cross the process
+# boundary as they are.
+ClientResult = tuple[list[float], list[int], dict[int, int]]
 
 
 def _free_port() -> int:
@@ -162,7 +166,7 @@ class Load:
     seconds: float
     clients: int
     connections: int
-    lines_per_order: int
+    order_sizes: tuple[int, ...]  # lines of each order sent, in turn
     items: int
 
 
@@ -170,7 +174,7 @@ def _connection(
     base: str, key: str, name: str, load: Load, start_at: float, out: ClientResult
 ) -> None:
     """Post orders one after another on one keep-alive connection until the time is up."""
-    latencies, failures = out
+    latencies, lines, failures = out
     requested = (date(2026, 11, 27) + timedelta(days=5)).isoformat()
     headers = {"Authorization": f"Bearer {key}"}
     seed = sum(map(ord, name))
@@ -179,6 +183,7 @@ def _connection(
         stop = time.perf_counter() + load.seconds
         sent = 0
         while time.perf_counter() < stop:
+            size = load.order_sizes[(seed + sent) % len(load.order_sizes)]
             body = {
                 "order_id": f"{name}-{sent}",
                 "customer": f"C-{(sent * 7 + seed) % 20:02d}",
@@ -189,7 +194,7 @@ def _connection(
                         "requested_date": requested,
                         "unit_price": 10.0,
                     }
-                    for line in range(load.lines_per_order)
+                    for line in range(size)
                 ],
             }
             began = time.perf_counter()
@@ -201,13 +206,14 @@ def _connection(
             sent += 1
             if status == 201:
                 latencies.append(elapsed)
+                lines.append(size)
             else:
                 failures[status] = failures.get(status, 0) + 1
 
 
 def _client(base: str, key: str, number: int, load: Load, start_at: float) -> ClientResult:
     """One client process: `load.connections` threads, each with its own connection."""
-    results: list[ClientResult] = [([], {}) for _ in range(load.connections)]
+    results: list[ClientResult] = [([], [], {}) for _ in range(load.connections)]
     threads = [
         threading.Thread(
             target=_connection, args=(base, key, f"B{number}-{n}", load, start_at, results[n])
@@ -219,10 +225,20 @@ def _client(base: str, key: str, number: int, load: Load, start_at: float) -> Cl
     for thread in threads:
         thread.join()
     failures: dict[int, int] = {}
-    for _, failed in results:
+    for _, _, failed in results:
         for status, count in failed.items():
             failures[status] = failures.get(status, 0) + count
-    return [ms for done, _ in results for ms in done], failures
+    latencies = [ms for done, _, _ in results for ms in done]
+    return latencies, [n for _, sizes, _ in results for n in sizes], failures
+
+
+def _order_sizes(spec: str) -> tuple[int, ...]:
+    """Lines per order: one size for every order, or the reference distributor's sizes."""
+    if spec != "reference":
+        return (int(spec),)
+    from backorder.scenario.reference import ReferenceSpec, generate
+
+    return tuple(len(order.lines) for order in generate(ReferenceSpec.small()).orders())
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -261,12 +277,12 @@ def run_backend(backend: str, load: Load, workers: int, profile_dir: Path | None
                     )
                 during = os.getloadavg()[0]
             stored = _stored_lines(url)
-    latencies = [ms for done, _ in results for ms in done]
+    latencies = [ms for done, _, _ in results for ms in done]
     failures: dict[str, int] = {}
-    for _, failed in results:
+    for _, _, failed in results:
         for status, count in failed.items():
             failures[str(status)] = failures.get(str(status), 0) + count
-    lines = len(latencies) * load.lines_per_order
+    lines = sum(n for _, sizes, _ in results for n in sizes)
     rate = lines / load.seconds
     p99 = _percentile(latencies, 0.99)
     return {
@@ -275,7 +291,7 @@ def run_backend(backend: str, load: Load, workers: int, profile_dir: Path | None
         "seconds": load.seconds,
         "clients": load.clients,
         "connections_per_client": load.connections,
-        "lines_per_order": load.lines_per_order,
+        "lines_per_order": round(sum(load.order_sizes) / len(load.order_sizes), 2),
         "server_workers": workers,
         "items": load.items,
         "orders": len(latencies),
@@ -362,7 +378,11 @@ def main() -> None:
     parser.add_argument(
         "--connections", type=int, default=8, help="concurrent connections per client process"
     )
-    parser.add_argument("--lines-per-order", type=int, default=1, help="lines in each order")
+    parser.add_argument(
+        "--lines-per-order",
+        default="1",
+        help="lines in each order, or 'reference' for the reference distributor's order sizes",
+    )
     parser.add_argument("--items", type=int, default=200, help="stocked items")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument(
@@ -387,7 +407,10 @@ def main() -> None:
             }
             print(json.dumps(skipped), flush=True)
             continue
-        load = Load(args.seconds, args.clients, args.connections, args.lines_per_order, args.items)
+        load = Load(
+            args.seconds, args.clients, args.connections, _order_sizes(args.lines_per_order),
+            args.items,
+        )  # fmt: skip
         result = run_backend(backend, load, args.workers, args.profile)
         print(json.dumps(result), flush=True)
 
