@@ -60,6 +60,11 @@ def _fresh_postgres(name: str) -> str:
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 
+def _acknowledged(po_age: int, hours: float) -> datetime | None:
+    """When a PO created `po_age` days ago was acknowledged (None: not within 60 hours)."""
+    return _at(po_age) + timedelta(hours=float(hours)) if hours < 60 else None
+
+
 def _day(offset: int) -> date:
     return TODAY - timedelta(days=int(offset))
 
@@ -282,6 +287,8 @@ def load(url: str, lines: int, seed: int = 7) -> dict[str, int]:
         expected = po_age[po_of] - 14
         received = expected > 0
         received_late = rng.random(po_lines) < 0.2
+        # Hours from the PO to its 855; past 60 hours none came (yet).
+        ack_hours = rng.gamma(2.0, 8.0, po_lines)
         put(
             orm.purchase_order_lines,
             (
@@ -294,6 +301,7 @@ def load(url: str, lines: int, seed: int = 7) -> dict[str, int]:
                 "received_quantity",
                 "expected_date",
                 "confirmation",
+                "acknowledged_at",
                 "unit_cost",
                 "updated_at",
             ),
@@ -308,6 +316,7 @@ def load(url: str, lines: int, seed: int = 7) -> dict[str, int]:
                     100 if received[n] else 0,
                     _day(expected[n]),
                     "confirmed",
+                    _acknowledged(po_age[po_of[n]], ack_hours[n]),
                     5.0,
                     _at(expected[n] - (3 if received_late[n] else 0))
                     if received[n]
@@ -316,13 +325,12 @@ def load(url: str, lines: int, seed: int = 7) -> dict[str, int]:
                 for n in range(po_lines)
             ),
         )
-        ack_hours = rng.gamma(2.0, 8.0, po_lines)
         put(
             orm.audit_log,
             ("at", "actor", "action", "subject"),
             (
                 (
-                    _at(po_age[po_of[n]]) + timedelta(hours=float(ack_hours[n])),
+                    _acknowledged(po_age[po_of[n]], ack_hours[n]),
                     "edi",
                     "purchase_order.confirmed",
                     f"purchase-order/P{po_of[n]:07d}/{n % 5 + 1}",

@@ -163,15 +163,15 @@ def build_world(connection: Connection) -> None:
         {"source_id": "P1/1", "po_number": "P1", "line_number": 1, "sku": "A",
          "location": "EAST", "quantity": 10, "received_quantity": 10,
          "expected_date": date(2026, 11, 10), "confirmation": "confirmed",
-         "updated_at": at(11, 9, 10)},
+         "acknowledged_at": at(11, 2, 20), "updated_at": at(11, 9, 10)},
         {"source_id": "P1/2", "po_number": "P1", "line_number": 2, "sku": "A",
          "location": "EAST", "quantity": 5, "received_quantity": 5,
          "expected_date": date(2026, 11, 12), "confirmation": "confirmed",
-         "updated_at": at(11, 15, 10)},
+         "acknowledged_at": at(11, 3, 8), "updated_at": at(11, 15, 10)},
         {"source_id": "P2/1", "po_number": "P2", "line_number": 1, "sku": "B",
          "location": "WEST", "quantity": 8, "received_quantity": 0,
          "expected_date": date(2026, 11, 20), "confirmation": "unconfirmed",
-         "updated_at": at(11, 5)},
+         "acknowledged_at": None, "updated_at": at(11, 5)},
     ])  # fmt: skip
     x(insert(orm.audit_log), [
         {"at": at(11, 2, 8), "actor": "erp", "action": "purchase_order.created",

@@ -241,6 +241,9 @@ purchase_order_lines = Table(
     Column("expected_date", Date, nullable=False),
     Column("confirmed_date", Date),
     Column("confirmation", String(16), nullable=False, default="unconfirmed"),
+    # When the supplier first acknowledged the line (its first 855 or confirmation), kept
+    # on the line for the supplier KPIs; the audit log holds every acknowledgement.
+    Column("acknowledged_at", UtcDateTime()),
     Column("unit_cost", Float, nullable=False, default=0.0),
     Column("updated_at", UtcDateTime(), nullable=False),
 )

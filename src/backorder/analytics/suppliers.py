@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Date, String, and_, case, cast, func, literal, select
+from sqlalchemy import Connection, Date, and_, case, cast, func, select
 
 from backorder.adapters import orm
 from backorder.analytics.filters import KpiFilter, po_line_conditions
@@ -33,7 +33,6 @@ from backorder.analytics.sql import (
 )
 
 DELAY_BUCKETS = ("on time", "1-3 days", "4-7 days", "8-14 days", "over 14 days")
-CONFIRMED_ACTION = "purchase_order.confirmed"
 ALL = "*all suppliers*"  # the group of every supplier together (not a supplier code)
 
 
@@ -72,16 +71,6 @@ def _day(connection: Connection, moment: Any) -> Any:
     return func.date(moment) if is_sqlite(connection) else cast(moment, Date)
 
 
-def _subject(po_lines: Any) -> Any:
-    # The audit subject the purchasing handler writes for a PO line.
-    return (
-        literal("purchase-order/")
-        + po_lines.c.po_number
-        + "/"
-        + cast(po_lines.c.line_number, String)
-    )
-
-
 def _delivery_rows(connection: Connection, where: KpiFilter, today: date) -> list[Any]:
     pol, po = orm.purchase_order_lines, orm.purchase_orders
     received_on = _day(connection, pol.c.updated_at)
@@ -118,40 +107,20 @@ def _delivery_rows(connection: Connection, where: KpiFilter, today: date) -> lis
 
 def _latencies(connection: Connection, where: KpiFilter) -> Any:
     """Per acknowledged PO line created in the period: its supplier and hours to the 855."""
-    pol, po, audit = orm.purchase_order_lines, orm.purchase_orders, orm.audit_log
+    pol, po = orm.purchase_order_lines, orm.purchase_orders
     begin = datetime.combine(where.start, time.min, tzinfo=UTC)
     finish = datetime.combine(where.end + timedelta(days=1), time.min, tzinfo=UTC)
-    # As an IN list on the PO lines, SQLite filters them before it looks for their 855s.
+    # As an IN list on the PO lines, SQLite reads the lines of those POs by their index.
     created = select(po.c.po_number).where(po.c.created_at >= begin, po.c.created_at < finish)
-    chosen = [pol.c.po_number.in_(created), *po_line_conditions(where)]
-    confirmed = audit.c.action == CONFIRMED_ACTION
-    if is_sqlite(connection):
-        # One seek per PO line of the period into the partial index of acknowledgements
-        # (`ix_audit_log_confirmed`, migration 0003), which holds the subject and time:
-        # the first is the answer, no audit row is read. The action is written into the
-        # statement so that it matches the index's condition word for word.
-        acknowledgement = audit.c.action == literal(CONFIRMED_ACTION, literal_execute=True)
-        first_ack: Any = (
-            select(func.min(audit.c.at))
-            .where(audit.c.subject == _subject(pol), acknowledgement)
-            .scalar_subquery()
-        )
-        query = select(po.c.supplier, first_ack.label("acknowledged_at"), po.c.created_at)
-        query = query.select_from(pol).join(po, po.c.po_number == pol.c.po_number)
-    else:
-        per_subject = (
-            select(audit.c.subject, func.min(audit.c.at).label("at"))
-            .where(confirmed, audit.c.subject.startswith("purchase-order/"))
-            .group_by(audit.c.subject)
-            .subquery()
-        )
-        query = (
-            select(po.c.supplier, per_subject.c.at.label("acknowledged_at"), po.c.created_at)
-            .select_from(pol)
-            .join(po, po.c.po_number == pol.c.po_number)
-            .join(per_subject, per_subject.c.subject == _subject(pol))
-        )
-    acknowledged = materialized(query.where(*chosen), "acknowledged", connection)
+    # The line keeps its first acknowledgement's time (`acknowledged_at`, migration 0006):
+    # no look-up per line in the audit log.
+    query = (
+        select(po.c.supplier, pol.c.acknowledged_at, po.c.created_at)
+        .select_from(pol)
+        .join(po, po.c.po_number == pol.c.po_number)
+        .where(pol.c.po_number.in_(created), *po_line_conditions(where))
+    )
+    acknowledged = materialized(query, "acknowledged", connection)
     hours = seconds_between(connection, acknowledged.c.acknowledged_at, acknowledged.c.created_at)
     return (
         select(acknowledged.c.supplier, (hours / 3600.0).label("hours"))

@@ -41,6 +41,8 @@ _CONFIRM = (
         confirmed_date=bindparam("v_confirmed_date"),
         confirmation=ConfirmationState.CONFIRMED.value,
         quantity=func.coalesce(bindparam("new_quantity", type_=Integer), _pol.c.quantity),
+        # The first acknowledgement's time stays: it is what acknowledgement latency counts.
+        acknowledged_at=func.coalesce(_pol.c.acknowledged_at, bindparam("v_updated_at")),
         updated_at=bindparam("v_updated_at"),
     )
 )

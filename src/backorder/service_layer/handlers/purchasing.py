@@ -172,6 +172,8 @@ def confirm_po_lines(
     """Supplier acknowledgements (855): the dates (and quantities) suppliers commit to."""
     with ctx.unit_of_work() as uow:
         lines = _lines(uow, [(c.po_number, c.line_number) for c in confirmations])
+        # One instant for the audit entries and the lines' first-acknowledgement time.
+        now = uow.clock.now()
         confirmed: list[tuple[str, date, int | None]] = []
         for index, (confirmation, line) in enumerate(zip(confirmations, lines, strict=True)):
             quantity = confirmation.quantity
@@ -191,10 +193,10 @@ def confirm_po_lines(
                     "confirmed_date": confirmation.confirmed_date.isoformat(),
                     "quantity": quantity,
                 },
-                now=uow.clock.now(),
+                now=now,
             )
         # One round trip for the whole acknowledgement, applied in the order given.
-        uow.supply.confirm_many(confirmed, uow.clock.now())
+        uow.supply.confirm_many(confirmed, now)
         _finish(uow, ctx, {line.sku for line in lines}, reallocate, "supplier acknowledgement")
 
 
