@@ -3,38 +3,14 @@ once released. SQLite only: the durable runtime is the same on both backends."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-
 import pytest
-from dbos import DBOS
 
 from backorder.bootstrap import Application
 from backorder.domain.cases import CaseState
 from backorder.service_layer.handlers import case_overrides, supply
-from backorder.workflows import runtime
 from backorder.workflows.dispatcher import dispatch_once
+from tests.integration.durable import evaluations, until
 from tests.integration.orchestration import ACTOR, place, seed
-
-TIMEOUT = 30.0
-
-
-def _until(what: str, check: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting until {what}")
-        time.sleep(0.05)
-
-
-@pytest.fixture
-def running(application: Application) -> Iterator[Application]:
-    """The application with its DBOS runtime launched (and shut down after)."""
-    runtime.start(application)
-    try:
-        yield application
-    finally:
-        runtime.stop()
 
 
 def _state(application: Application, case_id: str) -> CaseState | None:
@@ -48,11 +24,6 @@ def _actions(application: Application, case_id: str) -> set[str]:
         return {a["key"] for a in uow.cases.actions(case_id)}
 
 
-def _evaluations(case_id: str) -> int:
-    steps = DBOS.list_workflow_steps(case_id)
-    return sum(1 for s in steps if "evaluate_step" in str(s["function_name"]))
-
-
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_held_case_waits_until_it_is_released(running: Application) -> None:
     application, ctx = running, running.context
@@ -61,24 +32,24 @@ def test_a_held_case_waits_until_it_is_released(running: Application) -> None:
     case = f"case-{line}"
 
     assert len(dispatch_once(ctx).opened) == 1
-    _until("the workflow evaluated the new case", lambda: _evaluations(case) >= 1)
+    until("the workflow evaluated the new case", lambda: evaluations(case) >= 1)
     case_overrides.hold_case(ctx, case, "customer disputes the order", "planner")
     dispatch_once(ctx)
-    _until("the case is on hold", lambda: _state(application, case) is CaseState.ON_HOLD)
+    until("the case is on hold", lambda: _state(application, case) is CaseState.ON_HOLD)
 
     # Stock arrives: the line is allocated and the case woken, but it stays on hold and
     # does not release anything to the warehouse.
-    before = _evaluations(case)
+    before = evaluations(case)
     supply.set_stock(ctx, [supply.StockLevel("A", "EAST", 5)], ACTOR)
     assert len(dispatch_once(ctx).woken) == 1
-    _until("the held case looked at the news", lambda: _evaluations(case) > before)
+    until("the held case looked at the news", lambda: evaluations(case) > before)
     assert _state(application, case) is CaseState.ON_HOLD
     assert "release" not in _actions(application, case)
 
     case_overrides.release_case(ctx, case, "dispute settled", "planner")
     dispatch_once(ctx)
-    _until("the released case picks the stock", lambda: "release" in _actions(application, case))
-    _until(
+    until("the released case picks the stock", lambda: "release" in _actions(application, case))
+    until(
         "the case moved on",
         lambda: _state(application, case) in (CaseState.ALLOCATED, CaseState.RELEASED_TO_WAREHOUSE),
     )

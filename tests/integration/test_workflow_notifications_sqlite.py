@@ -4,48 +4,22 @@ and the poll wakes exactly the workflows that have news."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from dbos import DBOS
 from dbos._dbos import _get_dbos_instance
 from sqlalchemy import event
 
 from backorder.bootstrap import Application
 from backorder.service_layer.handlers import supply
-from backorder.workflows import runtime, sqlite_notifications
+from backorder.workflows import sqlite_notifications
 from backorder.workflows.dispatcher import dispatch_once
+from tests.integration.durable import evaluations, until
 from tests.integration.orchestration import ACTOR, place, seed
-
-TIMEOUT = 30.0
-
-
-def _until(what: str, check: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting until {what}")
-        time.sleep(0.05)
-
-
-def _evaluations(case_id: str) -> int:
-    steps = DBOS.list_workflow_steps(case_id)
-    return sum(1 for s in steps if "evaluate_step" in str(s["function_name"]))
 
 
 def _waiting(system_db: Any) -> set[str]:
     return {components[0] for _, components, _ in system_db.notifications_map.snapshot()}
-
-
-@pytest.fixture
-def running(application: Application) -> Iterator[Application]:
-    """The application with its DBOS runtime launched (and shut down after)."""
-    runtime.start(application)
-    try:
-        yield application
-    finally:
-        runtime.stop()
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -58,10 +32,10 @@ def test_one_query_polls_every_waiting_case_and_wakes_only_those_with_news(
     cases = {sku: f"case-{line}" for sku, line in lines.items()}
     assert len(dispatch_once(ctx).opened) == 2
     for case in cases.values():
-        _until(f"{case} waits for news", lambda case=case: _evaluations(case) >= 1)
+        until(f"{case} waits for news", lambda case=case: evaluations(case) >= 1)
 
     system_db: Any = _get_dbos_instance()._sys_db
-    _until("both cases wait in recv", lambda: set(cases.values()) <= _waiting(system_db))
+    until("both cases wait in recv", lambda: set(cases.values()) <= _waiting(system_db))
     statements: list[str] = []
 
     def count(*args: Any) -> None:
@@ -75,12 +49,12 @@ def test_one_query_polls_every_waiting_case_and_wakes_only_those_with_news(
     assert len(statements) == 1, statements
 
     # Stock for A only: its case is woken and looks again; B's case keeps waiting.
-    before = {sku: _evaluations(case) for sku, case in cases.items()}
+    before = {sku: evaluations(case) for sku, case in cases.items()}
     supply.set_stock(ctx, [supply.StockLevel("A", "EAST", 5)], ACTOR)
     assert len(dispatch_once(ctx).woken) == 1
-    _until("A's case looked at the news", lambda: _evaluations(cases["A"]) > before["A"])
+    until("A's case looked at the news", lambda: evaluations(cases["A"]) > before["A"])
     time.sleep(0.5)  # a few polls more
-    assert _evaluations(cases["B"]) == before["B"]
+    assert evaluations(cases["B"]) == before["B"]
 
 
 def test_the_batched_listener_replaces_dbos_polling_on_sqlite() -> None:

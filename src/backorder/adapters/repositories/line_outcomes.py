@@ -82,7 +82,15 @@ _OUTCOME_COLUMNS = (
     "updated_at",
 )
 # A line just placed also keeps its first promise as its intake promise.
-_NEW_OUTCOME_COLUMNS = (*_OUTCOME_COLUMNS[:4], "intake_promise_date", *_OUTCOME_COLUMNS[4:])
+_NEW_OUTCOME_COLUMNS = (
+    "status",
+    "allocated_quantity",
+    "backordered_quantity",
+    "promise_date",
+    "intake_promise_date",
+    "backordered_since",
+    "updated_at",
+)
 _HISTORY_COLUMNS = ("line_id", "at", "old_promise_date", "promise_date", "reason")
 _SHIPPED_COLUMNS = (
     "shipped_quantity",
