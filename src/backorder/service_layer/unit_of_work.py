@@ -8,7 +8,6 @@ message bus only after the commit succeeded.
 from __future__ import annotations
 
 import abc
-import uuid
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from types import TracebackType
@@ -30,6 +29,7 @@ from backorder.domain.event_codec import event_payload
 from backorder.domain.events import Event
 from backorder.domain.finance import FiscalCalendar
 from backorder.service_layer.clock import Clock
+from backorder.service_layer.event_ids import new_event_ids
 
 
 class UnitOfWork(abc.ABC):
@@ -68,7 +68,7 @@ class UnitOfWork(abc.ABC):
 
     def commit(self) -> None:
         """Make every change of this unit durable, events included."""
-        self.platform.append_events([_outbox_row(e, self.clock.now()) for e in self._events])
+        self.platform.append_events(_outbox_rows(self._events, self.clock.now()))
         self.platform.flush()
         self._commit()
         self._committed_events.extend(self._events)
@@ -105,15 +105,20 @@ class UnitOfWork(abc.ABC):
         return False
 
 
-def _outbox_row(event: Event, now: datetime) -> dict[str, Any]:
-    kind, subject, data = event_payload(event)
-    return {
-        "event_id": str(uuid.uuid4()),
-        "type": kind,
-        "subject": subject,
-        "data": data,
-        "occurred_at": now,
-    }
+def _outbox_rows(events: Sequence[Event], now: datetime) -> list[dict[str, Any]]:
+    rows = []
+    for event, event_id in zip(events, new_event_ids(len(events)), strict=True):
+        kind, subject, data = event_payload(event)
+        rows.append(
+            {
+                "event_id": event_id,
+                "type": kind,
+                "subject": subject,
+                "data": data,
+                "occurred_at": now,
+            }
+        )
+    return rows
 
 
 class SqlUnitOfWork(UnitOfWork):
