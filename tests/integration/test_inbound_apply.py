@@ -15,6 +15,7 @@ from backorder.service_layer.handlers import purchasing, supply
 from backorder.service_layer.handlers.inbound import apply_messages
 from backorder.service_layer.handlers.inbound_messages import MESSAGE, AnyMessage
 from tests.integration.helpers import count, in_days, seed_master
+from tests.integration.supply_world import tasks
 
 ACTOR = "erp (integration, key test)"
 
@@ -256,3 +257,40 @@ def test_a_crash_before_commit_leaves_neither_effect_nor_id(
         r.outcome for r in apply_messages(app.context, [order("m-1", "SO-1", ("A", 10))], ACTOR)
     ] == ["applied"]
     assert count(app, orm.orders) == 1
+
+
+def test_a_shipment_beyond_the_stock_record_zeroes_it_and_asks_for_a_count(
+    app: Application,
+) -> None:
+    apply_messages(app.context, [order("m-1", "SO-1", ("A", 10))], ACTOR)
+    stale_count = {"levels": [{"sku": "A", "location": "EAST", "on_hand": 4}]}
+    shipped = {
+        "shipment_id": "SH-9",
+        "order_id": "SO-1",
+        "location": "EAST",
+        "lines": [{"line_number": 1, "quantity": 10}],
+    }
+    results = apply_messages(
+        app.context,
+        [
+            msg("m-2", "inventory.snapshot.v1", stale_count),
+            msg("m-3", "shipment.confirmed.v1", shipped),
+        ],
+        ACTOR,
+    )
+    assert [r.outcome for r in results] == ["applied", "applied"]
+    assert stock(app, "A") == 0
+    (line,) = lines_of(app, "SO-1")
+    assert line.line.status is LineStatus.SHIPPED
+    (task,) = tasks(app, "inventory_discrepancy")
+    with app.context.reader() as uow:
+        trail = uow.platform.audit_trail("inventory/A/EAST")
+    (audit,) = [a for a in trail if a["action"] == "inventory.discrepancy"]
+    assert (task["team"], task["subject"]) == ("warehouse", "stock count: A at EAST")
+    assert "shipped 10 units (SH-9) but 4 were on record" in task["detail"]
+    assert audit["after"] == {
+        "on_hand": 0,
+        "shipped": 10,
+        "unrecorded_units": 6,
+        "shipments": ["SH-9"],
+    }

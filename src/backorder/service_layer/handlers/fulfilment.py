@@ -22,6 +22,10 @@ from backorder.domain.model import LineStatus
 from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.errors import ConflictError, InvalidInputError, NotFoundError
 from backorder.service_layer.handlers.allocation import reallocate_items
+from backorder.service_layer.handlers.stock_counts import (
+    report_unrecorded_stock,
+    unrecorded_stock,
+)
 from backorder.service_layer.unit_of_work import UnitOfWork
 
 
@@ -192,7 +196,8 @@ def confirm_shipments(
     Units shipped come out of what the line held at that DC first; when the warehouse
     shipped more than that (or from elsewhere), the item is reallocated so no other line
     keeps a claim on stock that has left (or, with `reallocate=False`, named in the result
-    for the caller to reallocate in the same transaction).
+    for the caller to reallocate in the same transaction). Units beyond the DC's stock
+    record are reported as an inventory discrepancy (`stock_counts`).
     """
     with ctx.unit_of_work() as uow:
         ids = sorted({s.line_id for s in shipments})
@@ -205,6 +210,7 @@ def confirm_shipments(
         for stored in uow.allocations.of_lines(ids):
             held[stored.allocation.line_id].append(stored)
         stock_out: dict[tuple[str, str], int] = defaultdict(int)
+        shipped_by: dict[tuple[str, str], list[str]] = defaultdict(list)
         pieces: dict[date, list[ShippedPiece]] = defaultdict(list)
         unsettled: set[str] = set()
         for shipment in shipments:
@@ -214,6 +220,7 @@ def confirm_shipments(
             )
             for item, count in taken.items():
                 stock_out[(item, shipment.location)] -= count
+                shipped_by[(item, shipment.location)].append(shipment.shipment_id)
             if not matched:
                 unsettled.add(sku)
             day = shipment.shipped_on or today
@@ -238,7 +245,11 @@ def confirm_shipments(
                 if s.allocation.quantity > 0
             ]
         )
+        beyond_record = unrecorded_stock(
+            uow, {key: -units for key, units in stock_out.items()}, shipped_by
+        )
         uow.supply.change_on_hand(stock_out, now)
+        report_unrecorded_stock(uow, ctx, beyond_record, actor)
         statuses: dict[int, LineStatus] = {}
         for day in sorted(pieces):
             statuses |= uow.orders.record_shipments(pieces[day], day, now)
