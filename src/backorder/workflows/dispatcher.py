@@ -131,7 +131,8 @@ def dispatch_once(ctx: ServiceContext, watch: HoleWatch | None = None) -> Dispat
 
 
 class Dispatcher:
-    """Runs `dispatch_once` in a background thread every `interval` seconds."""
+    """Runs `dispatch_once` in a background thread every `interval` seconds, after starting
+    any open case that has no workflow (`lifecycle.start_missing_cases`)."""
 
     def __init__(
         self, ctx: ServiceContext, interval: float = 0.2, watch: HoleWatch | None = None
@@ -150,6 +151,10 @@ class Dispatcher:
         self._thread.join(timeout=10)
 
     def _loop(self) -> None:
+        try:
+            lifecycle.start_missing_cases(self.ctx)
+        except Exception:
+            log.exception("open_case_check_failed")
         while not self._stop.is_set():
             try:
                 result = dispatch_once(self.ctx, self.watch)

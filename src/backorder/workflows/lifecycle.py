@@ -14,16 +14,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import structlog
 from dbos import DBOS, SetWorkflowID
 
+from backorder.service_layer.context import ServiceContext
 from backorder.service_layer.handlers.cases import CaseLook
 from backorder.workflows import runtime
+
+log = structlog.get_logger(__name__)
 
 TOPIC = "case"
 # Longest single wait: the case looks at itself at least this often even without news,
 # so a lost message can delay it, never strand it.
 MAX_WAIT_SECONDS = 3600.0
 MIN_WAIT_SECONDS = 1.0
+_STATUS_CHUNK = 500  # workflow ids per status look-up when checking open cases at start
 
 
 @DBOS.step(retries_allowed=True, max_attempts=5, interval_seconds=0.5)
@@ -65,6 +70,30 @@ def start_cases(case_ids: list[str]) -> None:
     for case_id in case_ids:
         with SetWorkflowID(case_id):
             DBOS.enqueue_workflow(runtime.CASE_QUEUE, run_case, case_id)
+
+
+def start_missing_cases(ctx: ServiceContext) -> list[str]:
+    """Start every open case that has no workflow; returns their ids.
+
+    A case and its workflow live in two databases (the application's and DBOS's system
+    database). Restoring one without the other, or losing the system database, leaves
+    open cases that nothing drives; the dispatcher runs this when it starts, so they are
+    found and started, and said so, instead of waiting forever in silence.
+    """
+    with ctx.reader() as uow:
+        open_ids = uow.cases.open_case_ids()
+    missing: list[str] = []
+    for start in range(0, len(open_ids), _STATUS_CHUNK):
+        chunk = open_ids[start : start + _STATUS_CHUNK]
+        known = DBOS.list_workflows(workflow_ids=chunk, load_input=False, load_output=False)
+        found = {status.workflow_id for status in known}
+        missing.extend(case_id for case_id in chunk if case_id not in found)
+    if missing:
+        log.warning(
+            "open_cases_without_workflow", count=len(missing), first=missing[:5], action="started"
+        )
+        start_cases(missing)
+    return missing
 
 
 def wake_cases(case_ids: list[str], reason: str, idempotency_key: str | None = None) -> None:

@@ -371,6 +371,16 @@ class CaseRepository:
         )
         return [_record(r) for r in rows]
 
+    def open_case_ids(self) -> list[str]:
+        """Ids of every case not closed or cancelled, in id order."""
+        cases = orm.backorder_cases
+        rows = self.connection.execute(
+            select(cases.c.case_id)
+            .where(cases.c.state.not_in(("closed", "cancelled")))
+            .order_by(cases.c.case_id)
+        )
+        return [r[0] for r in rows]
+
     def open_case_ids_for_lines(self, line_ids: Sequence[int]) -> list[str]:
         """Ids of the cases of these lines that are still open."""
         cases = orm.backorder_cases
