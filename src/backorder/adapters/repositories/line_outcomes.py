@@ -243,30 +243,53 @@ class LineOutcomeWrites:
             .join(lines, lines.c.line_id == table.c.line_id)
             .where(promise_moved | backorder_flipped)
         ).all()
-        # A first promise is a booking, not a shift (`record_promise_moves` skips it): most
-        # lines of a first run, not worth a move object each.
-        self.finance.record_promise_moves(
-            [
-                _move(r, r.new_promise)
-                for r in changed
-                if r.promise_date != r.new_promise
-                and (r.promise_date is not None or r.was_promised)
-            ],
-            now=now,
-            reason=reason,
-        )
-        # The moved lines are among those just read: their history goes by COPY, with no
-        # second join of the outcomes with every line.
-        insert_rows(
-            self.connection,
-            orm.promise_history,
-            _HISTORY_COLUMNS,
-            [
-                (r.line_id, now, r.promise_date, r.new_promise, reason)
-                for r in changed
-                if r.promise_date != r.new_promise
-            ],
-        )
+        # One pass over the changed lines (up to every open line of a batch run) gathers
+        # their events, promise history and promise moves. A first promise is a booking,
+        # not a shift (`record_promise_moves` skips it): most lines of a first run, not
+        # worth a move object each.
+        changes: list[OutcomeChange] = []
+        history: list[tuple[Any, ...]] = []
+        moves: list[PromiseMove] = []
+        for (
+            line_id,
+            sku,
+            requested,
+            old,
+            new,
+            held_backordered,
+            backordered,
+            allocated,
+            order_id,
+            customer,
+            quantity,
+            shipped,
+            unit_price,
+            was_promised,
+        ) in changed:
+            changes.append(
+                OutcomeChange(
+                    line_id, sku, requested, old, new, held_backordered > 0, backordered, allocated
+                )
+            )
+            if old != new:
+                # The moved lines are among those just read: their history goes by COPY,
+                # with no second join of the outcomes with every line.
+                history.append((line_id, now, old, new, reason))
+                if old is not None or was_promised:
+                    moves.append(
+                        PromiseMove(
+                            line_id=line_id,
+                            order_id=order_id,
+                            customer=customer,
+                            open_quantity=quantity - shipped,
+                            unit_price=unit_price,
+                            old_promise=old,
+                            new_promise=new,
+                            was_promised=bool(was_promised),
+                        )
+                    )
+        self.finance.record_promise_moves(moves, now=now, reason=reason)
+        insert_rows(self.connection, orm.promise_history, _HISTORY_COLUMNS, history)
         unchanged = (
             (lines.c.status == table.c.status)
             & (lines.c.allocated_quantity == table.c.allocated)
@@ -295,19 +318,7 @@ class LineOutcomeWrites:
             )
         )
         drop_temporary(self.connection, table.name)
-        return [
-            OutcomeChange(
-                line_id=r.line_id,
-                sku=r.sku,
-                requested_date=r.requested_date,
-                old_promise=r.promise_date,
-                new_promise=r.new_promise,
-                was_backordered=r.backordered_quantity > 0,
-                backordered=r.backordered,
-                allocated=r.allocated,
-            )
-            for r in changed
-        ]
+        return changes
 
     def record_new_outcomes(
         self,
