@@ -21,7 +21,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from backorder.config import Settings
 from backorder.domain.model import Customer, Item, Location, Order, OrderLine, Supplier
 from backorder.service_layer.handlers import master, orders, purchasing, warehouse
 from tests.conftest import POSTGRES_ADMIN_URL, POSTGRES_HOST, POSTGRES_PORT, require_service
+from tests.integration.durable import until
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,12 +103,8 @@ class Worker:
                 self.kill()
 
 
-def _until(what: str, condition: Callable[[], bool], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.1)
+# A worker subprocess starts cold (DBOS launch, imports): waits are long.
+WORKER_WAIT = 120.0
 
 
 def _count(application: Application, table: str, **where: object) -> int:
@@ -171,9 +168,10 @@ def test_a_case_killed_twice_completes_without_doing_anything_twice(
 
         # 2. The restarted worker runs that step again, then waits for the supplier.
         worker.start()
-        _until(
+        until(
             "the case to wait for its supplier",
             lambda: _case_state(application, line_id) == "replenishment_requested",
+            WORKER_WAIT,
         )
         time.sleep(1.0)  # the workflow is parked in its wait
         worker.kill()
@@ -187,12 +185,20 @@ def test_a_case_killed_twice_completes_without_doing_anything_twice(
             [purchasing.LineConfirmation(po_number, 1, expected + timedelta(days=7))],
             "supplier 855",
         )
-        _until("the late supplier escalation", lambda: _count(application, "tasks") >= 1)
+        until(
+            "the late supplier escalation",
+            lambda: _count(application, "tasks") >= 1,
+            WORKER_WAIT,
+        )
         purchasing.receive_goods(ctx, [purchasing.GoodsReceipt(po_number, 1, 10)], "dock")
-        _until("a pick request", lambda: _count(application, "pick_requests") == 1)
+        until("a pick request", lambda: _count(application, "pick_requests") == 1, WORKER_WAIT)
         pick = warehouse.list_picks(ctx, status="open")[0]
         warehouse.confirm_pick(ctx, pick.pick_id, pick.quantity, "picker")
-        _until("the case to close", lambda: _case_state(application, line_id) == "closed")
+        until(
+            "the case to close",
+            lambda: _case_state(application, line_id) == "closed",
+            WORKER_WAIT,
+        )
     finally:
         worker.stop()
 

@@ -53,8 +53,7 @@ def _snake(name: str) -> str:
 
 def event_type(event: events.Event) -> str:
     """The versioned type name of an event (registered, or derived from its class)."""
-    known = _TYPES.get(type(event))
-    return known[0] if known else f"backorder.{_snake(type(event).__name__)}.v1"
+    return _codec(type(event)).kind
 
 
 def to_json(value: Any) -> Any:

@@ -250,22 +250,8 @@ class LineOutcomeWrites:
         changes: list[OutcomeChange] = []
         history: list[tuple[Any, ...]] = []
         moves: list[PromiseMove] = []
-        for (
-            line_id,
-            sku,
-            requested,
-            old,
-            new,
-            held_backordered,
-            backordered,
-            allocated,
-            order_id,
-            customer,
-            quantity,
-            shipped,
-            unit_price,
-            was_promised,
-        ) in changed:
+        for row in changed:
+            line_id, sku, requested, old, new, held_backordered, backordered, allocated = row[:8]
             changes.append(
                 OutcomeChange(
                     line_id, sku, requested, old, new, held_backordered > 0, backordered, allocated
@@ -275,19 +261,8 @@ class LineOutcomeWrites:
                 # The moved lines are among those just read: their history goes by COPY,
                 # with no second join of the outcomes with every line.
                 history.append((line_id, now, old, new, reason))
-                if old is not None or was_promised:
-                    moves.append(
-                        PromiseMove(
-                            line_id=line_id,
-                            order_id=order_id,
-                            customer=customer,
-                            open_quantity=quantity - shipped,
-                            unit_price=unit_price,
-                            old_promise=old,
-                            new_promise=new,
-                            was_promised=bool(was_promised),
-                        )
-                    )
+                if old is not None or row.was_promised:
+                    moves.append(_move(row, new))
         self.finance.record_promise_moves(moves, now=now, reason=reason)
         insert_rows(self.connection, orm.promise_history, _HISTORY_COLUMNS, history)
         unchanged = (

@@ -41,9 +41,10 @@ def unrecorded_stock(
     shipments: Mapping[StockKey, Sequence[str]],
 ) -> list[UnrecordedStock]:
     """Item x DCs where the units `taken` exceed the stock on record (read before taking)."""
+    levels = {(s, loc): q for s, loc, q in uow.supply.stock(sorted({s for s, _ in taken}))}
     found = []
     for (sku, location), units in sorted(taken.items()):
-        recorded = uow.supply.on_hand(sku, location) or 0
+        recorded = levels.get((sku, location), 0)
         if units > recorded:
             ids = tuple(sorted({i for i in shipments.get((sku, location), ()) if i}))
             found.append(UnrecordedStock(sku, location, units, recorded, ids))
